@@ -1,0 +1,61 @@
+"""``python -m app``: what ``scripts/serve`` runs.
+
+With ``APP_MONGODB_URL`` the service uses that MongoDB. Without it, the
+embedded engine starts first (data in ``APP_DATA_DIR``), is restarted if it
+dies, and is stopped after the HTTP server has drained on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from app.config import get_settings
+from app.engine import EmbeddedEngine, EngineError, StopRequested
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    # uvicorn re-raises the signal it caught after draining; these handlers
+    # make that a flag instead of an abrupt exit, so the engine is stopped.
+    StopRequested().install()
+    engine: EmbeddedEngine | None = None
+    if settings.mongodb_url:
+        print("database: APP_MONGODB_URL", flush=True)
+    else:
+        engine = EmbeddedEngine(Path(settings.data_dir) / "engine", port=settings.engine_port)
+        try:
+            engine.start()
+        except EngineError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            engine.stop()
+            return 1
+        engine.supervise()
+        os.environ["APP_MONGODB_URL"] = engine.url
+        get_settings.cache_clear()
+        print(f"database: embedded engine at {engine.url} (data in {engine.data_dir})", flush=True)
+    print(f"service: http://{settings.host}:{settings.port}", flush=True)
+    try:
+        uvicorn.run(
+            "app.asgi:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=1,
+            log_level="info",
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        if engine is not None:
+            engine.stop()
+            print("embedded engine stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

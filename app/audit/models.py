@@ -1,0 +1,26 @@
+"""The ``audit_logs`` collection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app.documents import ConvexDocument, by_creation
+
+
+class AuditLog(ConvexDocument):
+    user_id: str
+    action: str
+    resource: str
+    resource_id: str
+    timestamp: datetime
+    changes: dict[str, Any] | None = None
+
+    class Settings:
+        name = "audit_logs"
+        indexes = [
+            by_creation("user_id", name="by_user"),
+            by_creation("resource", "resource_id", name="by_resource"),
+            by_creation("action", name="by_action"),
+            by_creation(name="by_creation_time"),
+        ]

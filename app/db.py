@@ -1,0 +1,108 @@
+"""The document model list and the database lifespan: client, init_beanie, close."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from beanie import Document, init_beanie
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+
+from app.audit.models import AuditLog
+from app.auth.models import LoginCounter, Session
+from app.config import Settings
+from app.errors import DatabaseUnavailable
+from app.internal.models import ServiceToken
+from app.security_events.models import SecurityEvent
+from app.users.models import User
+
+logger = logging.getLogger("app.db")
+
+DOCUMENT_MODELS: list[type[Document]] = [
+    User,
+    Session,
+    SecurityEvent,
+    AuditLog,
+    ServiceToken,
+    LoginCounter,
+]
+
+INIT_RETRY_SECONDS = 2.0
+
+
+def mongodb_url(settings: Settings) -> str:
+    """The configured URL, or the embedded engine's address when none is given."""
+    return settings.mongodb_url or f"mongodb://127.0.0.1:{settings.engine_port}/"
+
+
+class Database:
+    """One AsyncMongoClient per app; Beanie is bound once the server answers."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            mongodb_url(settings),
+            tz_aware=True,
+            serverSelectionTimeoutMS=settings.server_selection_timeout_ms,
+            connectTimeoutMS=settings.connect_timeout_ms,
+            socketTimeoutMS=settings.socket_timeout_ms,
+            appname="panel-users-service",
+        )
+        self.database = self.client[settings.database]
+        self.initialized = asyncio.Event()
+        self._init_task: asyncio.Task[None] | None = None
+
+    async def initialize(self) -> None:
+        await init_beanie(database=self.database, document_models=DOCUMENT_MODELS)
+        self.initialized.set()
+
+    async def _initialize_until_done(self) -> None:
+        while True:
+            try:
+                await self.initialize()
+                logger.info("database ready")
+                return
+            except PyMongoError as exc:
+                logger.warning("database not reachable yet (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(INIT_RETRY_SECONDS)
+
+    async def start(self) -> None:
+        """Bind Beanie now if the server answers, else keep trying in the background.
+
+        The service starts either way and answers 503 until the database is up,
+        so an orchestrator can start it before MongoDB.
+        """
+        try:
+            await self.initialize()
+        except PyMongoError as exc:
+            logger.warning("database unavailable at start-up: %s", type(exc).__name__)
+            self._init_task = asyncio.create_task(self._initialize_until_done())
+
+    def require_ready(self) -> None:
+        if not self.initialized.is_set():
+            raise DatabaseUnavailable()
+
+    async def ping(self) -> None:
+        self.require_ready()
+        try:
+            await self.database.command("ping")
+        except PyMongoError as exc:
+            raise DatabaseUnavailable() from exc
+
+    async def close(self) -> None:
+        if self._init_task is not None:
+            self._init_task.cancel()
+        await self.client.close()
+
+
+@asynccontextmanager
+async def database_lifespan(database: Database) -> AsyncIterator[None]:
+    await database.start()
+    try:
+        yield
+    finally:
+        await database.close()

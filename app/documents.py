@@ -1,0 +1,347 @@
+"""The Convex document model, in one place for every collection.
+
+System fields (``_id``, ``_creationTime``), ID validation, patch rules,
+tamper-evident keyset cursors, and the repository base that holds all the
+query syntax shared by the collections.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import msgspec
+from beanie import Document
+from bson import ObjectId, json_util
+from pydantic import ConfigDict, Field
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from app.errors import InvalidCursor, InvalidId, NotFound, ValidationError
+
+ID_FIELD = "_id"
+CREATION_TIME = "_creationTime"
+SYSTEM_FIELDS = frozenset({ID_FIELD, CREATION_TIME})
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{24}")
+# Convex IDs: 31-37 characters of lowercase Crockford base32 (no i, l, o, u).
+_CONVEX_ID = re.compile(r"[0-9a-hjkmnp-tv-z]{31,37}")
+
+Order = Literal["asc", "desc"]
+
+
+def new_id() -> str:
+    return str(ObjectId())
+
+
+def now_ms() -> float:
+    return time.time() * 1000.0
+
+
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and bool(
+        _OBJECT_ID.fullmatch(value) or _CONVEX_ID.fullmatch(value)
+    )
+
+
+def parse_id(value: object) -> str:
+    """Return the ID, or raise 400 INVALID_ID for anything not shaped like one."""
+    if not is_valid_id(value):
+        raise InvalidId(details={"id": value if isinstance(value, str) else None})
+    return str(value)
+
+
+# --- patch rules -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatchRules:
+    """Which fields of a collection a patch may touch, and how."""
+
+    required: frozenset[str]
+    optional: frozenset[str]
+    # Fields that exist but are never patchable (e.g. passwordHash).
+    protected: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PatchPlan:
+    set: dict[str, Any]
+    unset: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.set and not self.unset
+
+    def as_update(self) -> dict[str, Any]:
+        update: dict[str, Any] = {}
+        if self.set:
+            update["$set"] = self.set
+        if self.unset:
+            update["$unset"] = {field: "" for field in self.unset}
+        return update
+
+
+def plan_patch(patch: Mapping[str, Any], stored: Mapping[str, Any], rules: PatchRules) -> PatchPlan:
+    """Turn a Convex patch into ``$set``/``$unset``: shallow merge, ``None`` removes.
+
+    System fields may be given only with their stored value; unknown and
+    protected fields, and removing a required field, are 400.
+    """
+    to_set: dict[str, Any] = {}
+    to_unset: list[str] = []
+    for field, value in patch.items():
+        if field in SYSTEM_FIELDS:
+            if value != stored.get(field):
+                raise ValidationError.field(field, "system fields cannot be changed")
+            continue
+        if field in rules.protected:
+            raise ValidationError.field(field, "this field cannot be patched")
+        if field not in rules.required and field not in rules.optional:
+            raise ValidationError.field(field, "unknown field")
+        if value is None:
+            if field in rules.required:
+                raise ValidationError.field(field, "a required field cannot be removed")
+            if field in stored:
+                to_unset.append(field)
+        elif stored.get(field, msgspec.UNSET) != value:
+            to_set[field] = value
+    return PatchPlan(set=to_set, unset=tuple(to_unset))
+
+
+# --- cursors -----------------------------------------------------------------
+
+
+def query_fingerprint(collection: str, query: Mapping[str, Any], order: Order) -> bytes:
+    """A stable digest of a query, so a cursor only continues the query it came from."""
+    canonical = json_util.dumps(
+        {"c": collection, "q": query, "o": order}, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).digest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class CursorCodec:
+    """Opaque keyset cursors over (``_creationTime``, ``_id``), signed with HMAC."""
+
+    secret: bytes
+
+    def encode(self, fingerprint: bytes, position: tuple[float, str]) -> str:
+        payload = msgspec.json.encode(list(position))
+        mac = hmac.new(self.secret, fingerprint + payload, hashlib.sha256).digest()[:16]
+        return f"{_b64(payload)}.{_b64(mac)}"
+
+    def decode(self, fingerprint: bytes, cursor: str) -> tuple[float, str]:
+        try:
+            payload_text, mac_text = cursor.split(".")
+            payload, mac = _unb64(payload_text), _unb64(mac_text)
+        except ValueError as exc:  # also binascii.Error
+            raise InvalidCursor() from exc
+        expected = hmac.new(self.secret, fingerprint + payload, hashlib.sha256).digest()[:16]
+        if not hmac.compare_digest(mac, expected):
+            raise InvalidCursor()
+        try:
+            creation_time, doc_id = msgspec.json.decode(payload, type=tuple[float, str])
+        except msgspec.DecodeError as exc:
+            raise InvalidCursor() from exc
+        return creation_time, doc_id
+
+
+@dataclass(frozen=True)
+class Page:
+    documents: list[dict[str, Any]]
+    continue_cursor: str
+    is_done: bool
+
+
+# --- repository base -----------------------------------------------------------
+
+
+class DuplicateKey(Exception):
+    """A unique index rejected a write; ``index`` names it when the engine says."""
+
+    def __init__(self, index: str | None) -> None:
+        super().__init__(index or "unique index")
+        self.index = index
+
+
+def _duplicate_index(exc: DuplicateKeyError) -> str | None:
+    details = exc.details or {}
+    pattern = details.get("keyPattern")
+    if isinstance(pattern, Mapping) and pattern:
+        return ",".join(pattern)
+    match = re.search(r"index: (\S+)", str(exc))
+    return match.group(1) if match else None
+
+
+class Repository:
+    """Query syntax shared by every collection; subclasses add their own queries."""
+
+    model: ClassVar[type[Document]]
+    rules: ClassVar[PatchRules]
+    # Fields that never leave the repository (e.g. search helpers) are
+    # projected away here; secrets are projected away by the subclass.
+    hidden: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, cursors: CursorCodec) -> None:
+        self.cursors = cursors
+
+    @property
+    def collection(self) -> Any:
+        return self.model.get_pymongo_collection()
+
+    def _projection(self, include_hidden: bool = False) -> dict[str, int] | None:
+        if include_hidden or not self.hidden:
+            return None
+        return {field: 0 for field in self.hidden}
+
+    async def get(self, doc_id: str, *, include_hidden: bool = False) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = await self.collection.find_one(
+            {ID_FIELD: doc_id}, self._projection(include_hidden)
+        )
+        return result
+
+    async def require(self, doc_id: str, *, include_hidden: bool = False) -> dict[str, Any]:
+        document = await self.get(doc_id, include_hidden=include_hidden)
+        if document is None:
+            raise NotFound(code=self.not_found_code)
+        return document
+
+    not_found_code: ClassVar[str] = "NOT_FOUND"
+
+    async def get_many(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
+        """One query for all IDs; results in the order asked, ``None`` where missing."""
+        if not ids:
+            return []
+        cursor = self.collection.find({ID_FIELD: {"$in": list(set(ids))}}, self._projection())
+        found = {document[ID_FIELD]: document async for document in cursor}
+        return [found.get(doc_id) for doc_id in ids]
+
+    async def insert(self, fields: Mapping[str, Any], *, doc_id: str | None = None) -> dict[str, Any]:
+        """Validate against the model, then insert with fresh system fields.
+
+        Optional fields that are ``None`` are left out: Convex omits undefined.
+        """
+        document = {key: value for key, value in fields.items() if value is not None}
+        document[ID_FIELD] = doc_id or new_id()
+        document.setdefault(CREATION_TIME, now_ms())
+        self.model.model_validate(document)
+        try:
+            await self.collection.insert_one(document)
+        except DuplicateKeyError as exc:
+            raise DuplicateKey(_duplicate_index(exc)) from exc
+        return document
+
+    async def patch(
+        self, doc_id: str, patch: Mapping[str, Any], *, extra_set: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Apply a Convex patch in one atomic update; returns (before, after).
+
+        ``extra_set`` holds fields the service derives (``updatedAt``, search
+        helpers); it is written only when the patch itself changes something.
+        """
+        before = await self.require(doc_id, include_hidden=True)
+        plan = plan_patch(patch, before, self.rules)
+        if plan.is_empty:
+            return before, before
+        update = plan.as_update()
+        if extra_set:
+            update.setdefault("$set", {}).update(extra_set)
+        try:
+            # update_one, not find_one_and_update: one engine skips a
+            # find-and-modify that violates a unique index without an error.
+            result = await self.collection.update_one({ID_FIELD: doc_id}, update)
+        except DuplicateKeyError as exc:
+            raise DuplicateKey(_duplicate_index(exc)) from exc
+        if result.matched_count == 0:
+            raise NotFound(code=self.not_found_code)
+        after = await self.require(doc_id, include_hidden=True)
+        return before, after
+
+    async def paginate(
+        self,
+        query: Mapping[str, Any],
+        *,
+        order: Order = "asc",
+        limit: int = 50,
+        cursor: str | None = None,
+        projection: Mapping[str, int] | None = None,
+    ) -> Page:
+        """Keyset pagination over (``_creationTime``, ``_id``): no offsets, no scans."""
+        fingerprint = query_fingerprint(self.model.get_collection_name(), query, order)
+        conditions: list[Mapping[str, Any]] = [query] if query else []
+        if cursor:
+            creation_time, last_id = self.cursors.decode(fingerprint, cursor)
+            after = "$gt" if order == "asc" else "$lt"
+            conditions.append(
+                {
+                    "$or": [
+                        {CREATION_TIME: {after: creation_time}},
+                        {CREATION_TIME: creation_time, ID_FIELD: {after: last_id}},
+                    ]
+                }
+            )
+        if not conditions:
+            full: Mapping[str, Any] = {}
+        elif len(conditions) == 1:
+            full = conditions[0]
+        else:
+            full = {"$and": conditions}
+        direction = ASCENDING if order == "asc" else DESCENDING
+        found = self.collection.find(
+            full,
+            projection if projection is not None else self._projection(),
+            sort=[(CREATION_TIME, direction), (ID_FIELD, direction)],
+            limit=limit + 1,
+        )
+        documents = [document async for document in found]
+        is_done = len(documents) <= limit
+        documents = documents[:limit]
+        if documents:
+            last = documents[-1]
+            next_cursor = self.cursors.encode(
+                fingerprint, (float(last[CREATION_TIME]), str(last[ID_FIELD]))
+            )
+        else:
+            next_cursor = cursor or ""
+        return Page(documents=documents, continue_cursor=next_cursor, is_done=is_done)
+
+
+# --- Beanie base -----------------------------------------------------------------
+
+
+class ConvexDocument(Document):
+    """Beanie base for every collection: string ``_id`` and ``_creationTime`` in ms.
+
+    Beanie owns the schema and the indexes; reads and writes go through
+    ``Repository`` on the raw collection so hot paths skip model validation.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    id: str = Field(default_factory=new_id, alias=ID_FIELD)  # type: ignore[assignment]
+    creation_time: float = Field(default_factory=now_ms, alias=CREATION_TIME)
+
+
+def by_creation(*keys: str, name: str, unique: bool = False) -> IndexModel:
+    """An index on ``keys`` + ``_creationTime``, as Convex appends it to every index.
+
+    Equality on ``keys`` then serves the default (``_creationTime``) order
+    without an in-memory sort; never includes ``_id`` (one engine breaks).
+    """
+    fields = [(key, ASCENDING) for key in keys] + [(CREATION_TIME, ASCENDING)]
+    return IndexModel(fields, name=name, unique=unique)

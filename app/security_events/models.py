@@ -1,0 +1,29 @@
+"""The ``security_events`` collection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from app.documents import ConvexDocument, by_creation
+
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+class SecurityEvent(ConvexDocument):
+    user_id: str | None = None
+    event_type: str
+    ip_address: str | None = None
+    user_agent: str | None = None
+    occurred_at: datetime
+    details: dict[str, Any] | None = None
+    severity: Severity
+
+    class Settings:
+        name = "security_events"
+        indexes = [
+            by_creation("user_id", name="by_user"),
+            by_creation("event_type", name="by_event_type"),
+            by_creation("severity", name="by_severity"),
+            by_creation(name="by_creation_time"),
+        ]

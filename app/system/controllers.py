@@ -1,0 +1,29 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, get
+from litestar.di import NamedDependency
+
+from app.db import Database
+
+
+class Status(msgspec.Struct):
+    status: str
+
+
+class SystemController(Controller):
+    tags = ["system"]
+
+    @get("/health", summary="Liveness: answers without the database")
+    async def health(self) -> Status:
+        return Status(status="ok")
+
+    @get(
+        "/ready",
+        summary="Readiness: pings the database; 503 DATABASE_UNAVAILABLE when it cannot",
+    )
+    async def ready(self, database: NamedDependency[Database]) -> Status:
+        await database.ping()
+        return Status(status="ready")
