@@ -82,7 +82,7 @@ class Settings(BaseSettings):
             name, sep, token = pair.strip().partition(":")
             if not sep or not name or len(token) < 32:
                 raise ValueError(
-                    "APP_SERVICE_TOKENS takes name:token pairs with tokens of at least 32 characters"
+                    "APP_SERVICE_TOKENS takes name:token pairs, tokens of at least 32 characters"
                 )
             tokens[name] = token
         return tokens

@@ -231,7 +231,9 @@ class Repository:
         found = {document[ID_FIELD]: document async for document in cursor}
         return [found.get(doc_id) for doc_id in ids]
 
-    async def insert(self, fields: Mapping[str, Any], *, doc_id: str | None = None) -> dict[str, Any]:
+    async def insert(
+        self, fields: Mapping[str, Any], *, doc_id: str | None = None
+    ) -> dict[str, Any]:
         """Validate against the model, then insert with fresh system fields.
 
         Optional fields that are ``None`` are left out: Convex omits undefined.

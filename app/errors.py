@@ -229,7 +229,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dic
     return error_response(request, 500, "INTERNAL_ERROR")
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     AppError: _app_error,
     HTTPException: _http_error,
     PyMongoError: _database_error,

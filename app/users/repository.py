@@ -1,0 +1,40 @@
+"""Queries on ``users``. The only place that knows their syntax."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from app.documents import PatchRules, Repository
+from app.users.models import SEARCH_TOKENS, User
+
+PASSWORD_HASH = "passwordHash"  # noqa: S105 - a field name
+
+
+class UsersRepository(Repository):
+    model = User
+    not_found_code = "USER_NOT_FOUND"
+    # The hash and the search helpers never leave the repository unless asked.
+    hidden: ClassVar[tuple[str, ...]] = (PASSWORD_HASH, SEARCH_TOKENS)
+    rules = PatchRules(
+        required=frozenset({"name", "email", "role", "permissions", "isActive"}),
+        optional=frozenset(
+            {
+                "phone",
+                "avatar",
+                "labels",
+                "createdAt",
+                "lastLogin",
+                "updatedAt",
+                "two_factor_enabled",
+            }
+        ),
+        protected=frozenset({PASSWORD_HASH, SEARCH_TOKENS}),
+    )
+
+    async def get_by_email(
+        self, email: str, *, include_hidden: bool = False
+    ) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = await self.collection.find_one(
+            {"email": email}, self._projection(include_hidden)
+        )
+        return result
