@@ -2,20 +2,92 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 
+from app.audit.recorder import AuditRecorder
+from app.audit.repository import AuditLogsRepository
+from app.auth.controllers import AuthController
+from app.auth.repository import LoginCountersRepository, SessionsRepository
+from app.auth.service import AuthService
+from app.cli import ManagementCLI
 from app.config import Settings, get_settings
 from app.db import Database, database_lifespan
 from app.documents import CursorCodec
 from app.errors import EXCEPTION_HANDLERS
+from app.internal.controllers import InternalController
+from app.internal.repository import ServiceTokensRepository
+from app.internal.service import ServiceTokens
+from app.security.middleware import AuthenticationMiddleware, Authenticator, ClientResolver
+from app.security.passwords import Passwords
+from app.security_events.recorder import SecurityEventRecorder
+from app.security_events.repository import SecurityEventsRepository
 from app.system.controllers import SystemController
+from app.users.repository import UsersRepository
+from app.users.service import UsersService
+
+logger = logging.getLogger("app")
+
+
+class Services:
+    """Everything a request may need, built once per app from its settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.database = Database(settings)
+        self.cursors = CursorCodec(settings.cursor_secret.encode())
+        self.users_repository = UsersRepository(self.database, self.cursors)
+        self.sessions_repository = SessionsRepository(self.database, self.cursors)
+        self.security_events_repository = SecurityEventsRepository(self.database, self.cursors)
+        self.audit_logs_repository = AuditLogsRepository(self.database, self.cursors)
+        self.security_events = SecurityEventRecorder(self.security_events_repository)
+        self.audit = AuditRecorder(self.audit_logs_repository)
+        self.passwords = Passwords(settings)
+        self.client_resolver = ClientResolver(settings.trusted_proxies)
+        self.auth = AuthService(
+            settings,
+            self.users_repository,
+            self.sessions_repository,
+            LoginCountersRepository(self.database, self.cursors),
+            self.passwords,
+            self.security_events,
+            self.audit,
+        )
+        self.users = UsersService(self.users_repository, self.auth, self.audit)
+        self.service_tokens = ServiceTokens(
+            settings, ServiceTokensRepository(self.database, self.cursors)
+        )
+        self.authenticator = Authenticator(settings, self.auth, self.service_tokens)
+
+    def dependencies(self) -> dict[str, Provide]:
+        provided = {
+            "settings": self.settings,
+            "database": self.database,
+            "cursors": self.cursors,
+            "auth_service": self.auth,
+            "users_service": self.users,
+            "client_resolver": self.client_resolver,
+            "service_tokens": self.service_tokens,
+        }
+        return {name: _constant(value) for name, value in provided.items()}
+
+    async def bootstrap(self) -> None:
+        email, password = (
+            self.settings.bootstrap_admin_email,
+            self.settings.bootstrap_admin_password,
+        )
+        if email and password and await self.users.ensure_admin(email, password):
+            logger.info("bootstrap admin created")
 
 
 def _constant(value: Any) -> Provide:
@@ -27,30 +99,43 @@ def _constant(value: Any) -> Provide:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
-    database = Database(settings)
-    cursors = CursorCodec(settings.cursor_secret.encode())
+    services = Services(settings)
+    services.database.on_ready.append(services.bootstrap)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        async with database_lifespan(database):
+        async with database_lifespan(services.database):
             yield
 
-    dependencies: dict[str, Provide] = {
-        "settings": _constant(settings),
-        "database": _constant(database),
-        "cursors": _constant(cursors),
-    }
-    route_handlers: list[Callable[..., Any] | type] = [SystemController]
     return Litestar(
-        route_handlers=route_handlers,
-        dependencies=dependencies,
+        route_handlers=[SystemController, AuthController, InternalController],
+        dependencies=services.dependencies(),
+        middleware=[
+            DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator)
+        ],
         lifespan=[lifespan],
+        plugins=[ManagementCLI()],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
+        state=State(
+            {
+                "security_events": services.security_events,
+                "client_resolver": services.client_resolver,
+                "services": services,
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="Panel Users Service",
             version="0.1.0",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(path="/openapi.json")],
+            components=Components(
+                security_schemes={
+                    "session": SecurityScheme(
+                        type="apiKey", name="auth-session", security_scheme_in="cookie"
+                    ),
+                    "bearer": SecurityScheme(type="http", scheme="bearer"),
+                }
+            ),
         ),
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from beanie import Document, init_beanie
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import PyMongoError
 
 from app.audit.models import AuditLog
@@ -55,10 +56,14 @@ class Database:
         self.database = self.client[settings.database]
         self.initialized = asyncio.Event()
         self._init_task: asyncio.Task[None] | None = None
+        # Run once Beanie is bound (e.g. the bootstrap admin), even if that is late.
+        self.on_ready: list[Callable[[], Awaitable[None]]] = []
 
     async def initialize(self) -> None:
         await init_beanie(database=self.database, document_models=DOCUMENT_MODELS)
         self.initialized.set()
+        for callback in self.on_ready:
+            await callback()
 
     async def _initialize_until_done(self) -> None:
         while True:
@@ -81,6 +86,12 @@ class Database:
         except PyMongoError as exc:
             logger.warning("database unavailable at start-up: %s", type(exc).__name__)
             self._init_task = asyncio.create_task(self._initialize_until_done())
+
+    def collection(self, name: str) -> AsyncCollection[dict[str, Any]]:
+        """A collection of this app's client; 503 until the indexes exist."""
+        if not self.initialized.is_set():
+            raise DatabaseUnavailable()
+        return self.database[name]
 
     def require_ready(self) -> None:
         if not self.initialized.is_set():

@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 import msgspec
 from beanie import Document
@@ -188,6 +188,10 @@ def _duplicate_index(exc: DuplicateKeyError) -> str | None:
     return match.group(1) if match else None
 
 
+class CollectionSource(Protocol):
+    def collection(self, name: str) -> Any: ...
+
+
 class Repository:
     """Query syntax shared by every collection; subclasses add their own queries."""
 
@@ -197,12 +201,16 @@ class Repository:
     # projected away here; secrets are projected away by the subclass.
     hidden: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, cursors: CursorCodec) -> None:
+    def __init__(self, database: CollectionSource, cursors: CursorCodec) -> None:
+        # Collections come from this app's own client, not from Beanie's
+        # class-level binding, so two apps in one process never share one.
+        self.database = database
         self.cursors = cursors
+        self.collection_name: str = self.model.Settings.name  # type: ignore[attr-defined]
 
     @property
     def collection(self) -> Any:
-        return self.model.get_pymongo_collection()
+        return self.database.collection(self.collection_name)
 
     def _projection(self, include_hidden: bool = False) -> dict[str, int] | None:
         if include_hidden or not self.hidden:
@@ -284,7 +292,7 @@ class Repository:
         projection: Mapping[str, int] | None = None,
     ) -> Page:
         """Keyset pagination over (``_creationTime``, ``_id``): no offsets, no scans."""
-        fingerprint = query_fingerprint(self.model.get_collection_name(), query, order)
+        fingerprint = query_fingerprint(self.collection_name, query, order)
         conditions: list[Mapping[str, Any]] = [query] if query else []
         if cursor:
             creation_time, last_id = self.cursors.decode(fingerprint, cursor)

@@ -10,17 +10,22 @@ from app.documents import ConvexDocument, by_creation
 
 
 class Session(ConvexDocument):
+    """Times are ms since the epoch, like ``_creationTime``: one engine stores a
+    datetime written by ``$set`` as a string. ``purge_at`` (a date, written once
+    at insert) only drives TTL clean-up."""
+
     user_id: str
     session_id: str
     token_hash: str
     ip_address: str | None = None
     user_agent: str | None = None
-    created_at: datetime
-    last_activity: datetime
-    expires_at: datetime
+    created_at: float
+    last_activity: float
+    expires_at: float
     is_active: bool = True
-    revoked_at: datetime | None = None
+    revoked_at: float | None = None
     revocation_reason: str | None = None
+    purge_at: datetime
 
     class Settings:
         name = "sessions"
@@ -30,26 +35,26 @@ class Session(ConvexDocument):
             IndexModel([("token_hash", ASCENDING)], name="by_token_hash", unique=True),
             IndexModel([("session_id", ASCENDING)], name="by_session_id", unique=True),
             # Clean-up only: validity is always checked against expires_at.
-            IndexModel([("expires_at", ASCENDING)], name="by_expiry", expireAfterSeconds=0),
+            IndexModel([("purge_at", ASCENDING)], name="by_expiry", expireAfterSeconds=0),
         ]
 
 
 class LoginCounter(ConvexDocument):
     """Failed-login counter for one account or one client IP in one window.
 
-    ``_id`` is ``<kind>:<key>:<window start>`` so every instance of the service
-    ``$inc``s the same document; TTL removes old windows.
+    ``_id`` is ``<kind>:<key>`` so every instance of the service ``$inc``s the
+    same document. Times in ms; ``purge_at`` (written once) drives TTL clean-up.
     """
 
     kind: str
     key: str
     failures: int = 0
-    window_start: datetime
-    expires_at: datetime
-    locked_until: datetime | None = None
+    window_start: float
+    locked_until: float | None = None
+    purge_at: datetime
 
     class Settings:
         name = "login_counters"
         indexes = [
-            IndexModel([("expires_at", ASCENDING)], name="by_expiry", expireAfterSeconds=0),
+            IndexModel([("purge_at", ASCENDING)], name="by_expiry", expireAfterSeconds=0),
         ]

@@ -7,6 +7,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from app.db import Database
+from app.security.middleware import PUBLIC
 
 
 class Status(msgspec.Struct):
@@ -15,6 +16,7 @@ class Status(msgspec.Struct):
 
 class SystemController(Controller):
     tags = ["system"]
+    opt = {PUBLIC: True}
 
     @get("/health", summary="Liveness: answers without the database")
     async def health(self) -> Status:

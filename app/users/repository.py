@@ -38,3 +38,15 @@ class UsersRepository(Repository):
             {"email": email}, self._projection(include_hidden)
         )
         return result
+
+    async def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
+        """Compare-and-swap: a concurrent password change wins over a rehash."""
+        result = await self.collection.update_one(
+            {"_id": user_id, PASSWORD_HASH: old_hash}, {"$set": {PASSWORD_HASH: new_hash}}
+        )
+        return bool(result.modified_count)
+
+    async def set_fields(self, user_id: str, fields: dict[str, Any]) -> bool:
+        """One ``$set`` of service-derived fields (lastLogin, passwordHash); False if missing."""
+        result = await self.collection.update_one({"_id": user_id}, {"$set": fields})
+        return bool(result.matched_count)

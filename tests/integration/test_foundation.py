@@ -39,7 +39,7 @@ async def users(settings: Settings) -> AsyncIterator[UsersRepository]:
     # Bound in this test's event loop (the test client runs the app in a loop of its own).
     database = Database(settings)
     await database.initialize()
-    yield UsersRepository(CursorCodec(b"repository-test"))
+    yield UsersRepository(database, CursorCodec(b"repository-test"))
     await database.close()
 
 

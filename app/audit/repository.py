@@ -1,0 +1,13 @@
+"""Queries on ``audit_logs``."""
+
+from __future__ import annotations
+
+from app.audit.models import AuditLog
+from app.documents import PatchRules, Repository
+
+
+class AuditLogsRepository(Repository):
+    model = AuditLog
+    not_found_code = "NOT_FOUND"
+    # Audit logs are append-only.
+    rules = PatchRules(required=frozenset(), optional=frozenset())

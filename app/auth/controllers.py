@@ -1,0 +1,131 @@
+"""/api/auth: login, logout, me, sessions, password."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, Parameter
+
+from app.auth.schemas import (
+    LoginData,
+    LoginIn,
+    LoginOut,
+    PasswordChangeIn,
+    SessionOut,
+    SessionTokenOut,
+    Success,
+    session_out,
+)
+from app.auth.service import AuthService
+from app.config import Settings
+from app.security.guards import signed_in
+from app.security.middleware import PUBLIC, ClientResolver
+from app.security.principal import Principal
+from app.security.tokens import SESSION_COOKIE
+from app.users.schemas import UserOut, user_out
+
+SessionIdPath = Annotated[str, Parameter(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+
+
+def _clear_cookie(settings: Settings) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value="",
+        max_age=0,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/login", opt={PUBLIC: True}, status_code=200)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginIn],
+        auth_service: NamedDependency[AuthService],
+        client_resolver: NamedDependency[ClientResolver],
+        settings: NamedDependency[Settings],
+    ) -> Response[LoginOut]:
+        result = await auth_service.login(
+            data.email, data.password, data.rememberMe, client_resolver(request)
+        )
+        body = LoginOut(
+            data=LoginData(
+                user=user_out(result.user),
+                session=SessionTokenOut(
+                    sessionId=result.session_id, token=result.token, expire=result.expires_at
+                ),
+            )
+        )
+        cookie = Cookie(
+            key=SESSION_COOKIE,
+            value=result.token,
+            max_age=result.max_age_seconds,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+        )
+        return Response(body, cookies=[cookie])
+
+    @post("/logout", guards=[signed_in], status_code=200)
+    async def logout(
+        self,
+        request: Request[Principal, Any, Any],
+        auth_service: NamedDependency[AuthService],
+        client_resolver: NamedDependency[ClientResolver],
+        settings: NamedDependency[Settings],
+    ) -> Response[Success]:
+        await auth_service.logout(request.user, client_resolver(request))
+        return Response(Success(), cookies=[_clear_cookie(settings)])
+
+    @get("/me", guards=[signed_in])
+    async def me(self, request: Request[Principal, Any, Any]) -> UserOut:
+        assert request.user.user is not None
+        return user_out(request.user.user)
+
+    @get("/sessions", guards=[signed_in])
+    async def sessions(
+        self, request: Request[Principal, Any, Any], auth_service: NamedDependency[AuthService]
+    ) -> list[SessionOut]:
+        principal = request.user
+        assert principal.user_id is not None
+        found = await auth_service.list_sessions(principal.user_id)
+        return [session_out(session, principal.session_id) for session in found]
+
+    @delete("/sessions/{session_id:str}", guards=[signed_in], status_code=200)
+    async def revoke_session(
+        self,
+        request: Request[Principal, Any, Any],
+        session_id: FromPath[SessionIdPath],
+        auth_service: NamedDependency[AuthService],
+        client_resolver: NamedDependency[ClientResolver],
+    ) -> Success:
+        principal = request.user
+        assert principal.user_id is not None
+        await auth_service.revoke_session(
+            principal.user_id, session_id, client_resolver(request), actor=principal.actor
+        )
+        return Success()
+
+    @post("/password", guards=[signed_in], status_code=200)
+    async def change_password(
+        self,
+        request: Request[Principal, Any, Any],
+        data: JSONBody[PasswordChangeIn],
+        auth_service: NamedDependency[AuthService],
+        client_resolver: NamedDependency[ClientResolver],
+    ) -> Success:
+        await auth_service.change_password(
+            request.user, data.currentPassword, data.newPassword, client_resolver(request)
+        )
+        return Success()

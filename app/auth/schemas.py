@@ -1,0 +1,64 @@
+"""Request and response bodies of /api/auth."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from app.auth.repository import ms_to_datetime
+from app.users.schemas import UserOut
+
+
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+    password: str
+    rememberMe: bool = False
+
+
+class SessionTokenOut(msgspec.Struct):
+    sessionId: str
+    token: str
+    expire: datetime
+
+
+class LoginData(msgspec.Struct):
+    user: UserOut
+    session: SessionTokenOut
+
+
+class LoginOut(msgspec.Struct):
+    data: LoginData
+    success: bool = True
+
+
+class SessionOut(msgspec.Struct, omit_defaults=True):
+    sessionId: str
+    createdAt: datetime
+    lastActivity: datetime
+    expiresAt: datetime
+    current: bool = False
+    ipAddress: str | None = None
+    userAgent: str | None = None
+
+
+class PasswordChangeIn(msgspec.Struct, forbid_unknown_fields=True):
+    currentPassword: str
+    newPassword: str
+
+
+class Success(msgspec.Struct):
+    success: bool = True
+
+
+def session_out(session: dict[str, Any], current_id: str | None) -> SessionOut:
+    return SessionOut(
+        sessionId=session["session_id"],
+        createdAt=ms_to_datetime(session["created_at"]),
+        lastActivity=ms_to_datetime(session["last_activity"]),
+        expiresAt=ms_to_datetime(session["expires_at"]),
+        current=session["session_id"] == current_id,
+        ipAddress=session.get("ip_address"),
+        userAgent=session.get("user_agent"),
+    )

@@ -1,0 +1,305 @@
+"""Login, sessions, lockout and password changes: the rules, no HTTP."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.audit.recorder import AuditRecorder, diff
+from app.auth.repository import LoginCountersRepository, SessionsRepository, ms_to_datetime
+from app.config import Settings
+from app.documents import now_ms
+from app.errors import (
+    AccountInactive,
+    InvalidCredentials,
+    NotFound,
+    TooManyAttempts,
+    ValidationError,
+)
+from app.security.passwords import Passwords, check_password_input
+from app.security.principal import Principal
+from app.security.tokens import hash_token, new_public_id, new_token
+from app.security_events.recorder import ClientInfo, SecurityEventRecorder
+from app.users.repository import UsersRepository
+
+ACCOUNT = "account"
+CLIENT_IP = "ip"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: dict[str, Any]
+    session_id: str
+    token: str
+    expires_at: datetime
+    max_age_seconds: int
+
+
+class AuthService:
+    def __init__(
+        self,
+        settings: Settings,
+        users: UsersRepository,
+        sessions: SessionsRepository,
+        counters: LoginCountersRepository,
+        passwords: Passwords,
+        events: SecurityEventRecorder,
+        audit: AuditRecorder,
+    ) -> None:
+        self.settings = settings
+        self.users = users
+        self.sessions = sessions
+        self.counters = counters
+        self.passwords = passwords
+        self.events = events
+        self.audit = audit
+        minute_ms = 60_000.0
+        self.window_ms = settings.lockout_window_minutes * minute_ms
+        self.lock_ms = settings.lockout_minutes * minute_ms
+        self.ip_window_ms = settings.ip_window_minutes * minute_ms
+        self.touch_ms = settings.session_touch_seconds * 1000.0
+
+    # --- credentials ------------------------------------------------------------
+
+    async def _check_not_blocked(self, email: str, client: ClientInfo, now: float) -> None:
+        account = await self.counters.current(ACCOUNT, email)
+        locked_until = account.get("locked_until") if account else None
+        if locked_until is not None and locked_until > now:
+            raise TooManyAttempts("ACCOUNT_LOCKED", math.ceil((locked_until - now) / 1000))
+        if client.ip_address:
+            per_ip = await self.counters.current(CLIENT_IP, client.ip_address)
+            if (
+                per_ip
+                and per_ip["failures"] >= self.settings.ip_max_failures
+                and per_ip["window_start"] > now - self.ip_window_ms
+            ):
+                retry_ms = per_ip["window_start"] + self.ip_window_ms - now
+                raise TooManyAttempts("RATE_LIMITED", math.ceil(retry_ms / 1000))
+
+    async def _fail(
+        self, email: str, user: dict[str, Any] | None, client: ClientInfo, now: float
+    ) -> InvalidCredentials:
+        """Count the failure for the account and the IP; the same answer whether
+        or not the account exists."""
+        counter = await self.counters.add_failure(
+            ACCOUNT, email, now, self.window_ms, self.window_ms + self.lock_ms
+        )
+        if client.ip_address:
+            await self.counters.add_failure(
+                CLIENT_IP, client.ip_address, now, self.ip_window_ms, self.ip_window_ms
+            )
+        user_id = user["_id"] if user else None
+        await self.events.record(
+            "login_failure",
+            "medium",
+            client,
+            user_id=user_id,
+            details={"email": email, "reason": "invalid_credentials"},
+        )
+        remaining = max(0, self.settings.lockout_max_failures - int(counter["failures"]))
+        if remaining == 0 and await self.counters.lock(ACCOUNT, email, now, now + self.lock_ms):
+            await self.events.record(
+                "account_locked",
+                "high",
+                client,
+                user_id=user_id,
+                details={"email": email, "lockedMinutes": self.settings.lockout_minutes},
+            )
+        return InvalidCredentials(details={"remainingAttempts": remaining})
+
+    async def check_credentials(
+        self, email: str, password: str, client: ClientInfo
+    ) -> dict[str, Any]:
+        """Lockout → lookup → verify (dummy when unknown) → isActive; the user on success.
+
+        Upgrades a legacy or outdated hash to current argon2id as a
+        compare-and-swap, so a concurrent password change wins.
+        """
+        email = normalize_email(email)
+        check_password_input(password)
+        now = now_ms()
+        await self._check_not_blocked(email, client, now)
+        user = await self.users.get_by_email(email, include_hidden=True)
+        stored_hash = user.get("passwordHash") if user else None
+        if user is None or not stored_hash:
+            await self.passwords.dummy_verify(password)
+            raise await self._fail(email, user, client, now)
+        verification = await self.passwords.verify(stored_hash, password)
+        if not verification.ok:
+            raise await self._fail(email, user, client, now)
+        if not user.get("isActive", False):
+            await self.events.record(
+                "login_failure",
+                "medium",
+                client,
+                user_id=user["_id"],
+                details={"email": email, "reason": "account_inactive"},
+            )
+            raise AccountInactive()
+        await self.counters.clear(ACCOUNT, email)
+        if verification.needs_rehash:
+            new_hash = await self.passwords.hash(password)
+            await self.users.replace_password_hash(user["_id"], stored_hash, new_hash)
+        return user
+
+    # --- sessions --------------------------------------------------------------
+
+    async def login(
+        self, email: str, password: str, remember_me: bool, client: ClientInfo
+    ) -> LoginResult:
+        user = await self.check_credentials(email, password, client)
+        now = now_ms()
+        lifetime = (
+            timedelta(days=self.settings.remember_me_days)
+            if remember_me
+            else timedelta(hours=self.settings.session_ttl_hours)
+        )
+        expires_at = now + lifetime.total_seconds() * 1000
+        token = new_token()
+        session = await self.sessions.insert(
+            {
+                "user_id": user["_id"],
+                "session_id": new_public_id(),
+                "token_hash": hash_token(token),
+                "ip_address": client.ip_address,
+                "user_agent": (client.user_agent or "")[:512] or None,
+                "created_at": now,
+                "last_activity": now,
+                "expires_at": expires_at,
+                "is_active": True,
+                "purge_at": ms_to_datetime(expires_at),
+            }
+        )
+        await self.users.set_fields(user["_id"], {"lastLogin": iso(ms_to_datetime(now))})
+        await self.events.record(
+            "login_success",
+            "low",
+            client,
+            user_id=user["_id"],
+            details={"sessionId": session["session_id"], "rememberMe": remember_me},
+        )
+        fresh = await self.users.require(user["_id"])
+        return LoginResult(
+            user=fresh,
+            session_id=session["session_id"],
+            token=token,
+            expires_at=ms_to_datetime(expires_at),
+            max_age_seconds=int(lifetime.total_seconds()),
+        )
+
+    async def resolve_session(self, token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(session, user) for a live session of an active user, else None."""
+        now = now_ms()
+        session = await self.sessions.find_valid(hash_token(token), now)
+        if session is None:
+            return None
+        user = await self.users.get(session["user_id"])
+        if user is None or not user.get("isActive", False):
+            return None
+        if session["last_activity"] <= now - self.touch_ms:
+            await self.sessions.touch(session["session_id"], now, self.touch_ms)
+        return session, user
+
+    async def logout(self, principal: Principal, client: ClientInfo) -> None:
+        if principal.user_id and principal.session_id:
+            await self.sessions.revoke(principal.user_id, principal.session_id, now_ms(), "logout")
+            await self.events.record(
+                "logout",
+                "low",
+                client,
+                user_id=principal.user_id,
+                details={"sessionId": principal.session_id},
+            )
+
+    async def list_sessions(self, user_id: str) -> list[dict[str, Any]]:
+        return await self.sessions.list_active(user_id, now_ms())
+
+    async def revoke_session(
+        self, user_id: str, session_id: str, client: ClientInfo, *, actor: str
+    ) -> None:
+        revoked = await self.sessions.revoke(user_id, session_id, now_ms(), "revoked")
+        if not revoked:
+            raise NotFound(code="SESSION_NOT_FOUND")
+        await self.events.record(
+            "session_revoked",
+            "medium",
+            client,
+            user_id=user_id,
+            details={"sessionId": session_id, "by": actor},
+        )
+
+    async def revoke_all_sessions(
+        self,
+        user_id: str,
+        reason: str,
+        client: ClientInfo,
+        *,
+        actor: str,
+        except_session_id: str | None = None,
+    ) -> int:
+        count = await self.sessions.revoke_all(
+            user_id, now_ms(), reason, except_session_id=except_session_id
+        )
+        if count:
+            await self.events.record(
+                "session_revoked",
+                "medium",
+                client,
+                user_id=user_id,
+                details={"count": count, "reason": reason, "by": actor},
+            )
+        return count
+
+    # --- passwords ---------------------------------------------------------------
+
+    async def change_password(
+        self, principal: Principal, current: str, new: str, client: ClientInfo
+    ) -> None:
+        """Verify the current password (lockout applies), store the new hash,
+        revoke the caller's other sessions."""
+        assert principal.user is not None
+        check_password_input(new, "newPassword")
+        user = await self.check_credentials(principal.user["email"], current, client)
+        if current == new:
+            raise ValidationError.field("newPassword", "must differ from the current password")
+        await self.set_password(user, new, client, actor=principal.actor, keep=principal.session_id)
+
+    async def set_password(
+        self,
+        user: dict[str, Any],
+        password: str,
+        client: ClientInfo,
+        *,
+        actor: str,
+        keep: str | None = None,
+    ) -> None:
+        """Store a new argon2id hash and revoke the user's sessions (but ``keep``)."""
+        new_hash = await self.passwords.hash(password)
+        now = datetime.now(UTC)
+        if not await self.users.set_fields(
+            user["_id"], {"passwordHash": new_hash, "updatedAt": iso(now)}
+        ):
+            raise NotFound(code="USER_NOT_FOUND")
+        await self.revoke_all_sessions(
+            user["_id"], "password_change", client, actor=actor, except_session_id=keep
+        )
+        await self.events.record(
+            "password_change", "medium", client, user_id=user["_id"], details={"by": actor}
+        )
+        await self.audit.record(
+            actor,
+            "UPDATE",
+            "users",
+            user["_id"],
+            diff({"passwordHash": user.get("passwordHash")}, {"passwordHash": new_hash}),
+        )

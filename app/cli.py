@@ -1,0 +1,85 @@
+"""Litestar CLI plugin: ``litestar tokens …``, ``litestar users …``, ``litestar db …``.
+
+Run as ``litestar --app app.asgi:create_app tokens create NAME --scope users:read``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+from litestar.plugins import CLIPluginProtocol
+
+from app.internal.service import SCOPES
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+    from app.asgi import Services
+
+
+def _run(app: Litestar, work: Callable[[Services], Awaitable[Any]]) -> Any:
+    """Bind the database in a fresh event loop, run ``work``, close."""
+    services: Services = app.state.services
+
+    async def main() -> Any:
+        await services.database.initialize()
+        try:
+            return await work(services)
+        finally:
+            await services.database.close()
+
+    return asyncio.run(main())
+
+
+class ManagementCLI(CLIPluginProtocol):
+    def on_cli_init(self, cli: click.Group) -> None:
+        @cli.group(help="Service tokens for internal callers.")
+        def tokens() -> None:
+            pass
+
+        @tokens.command("create", help="Create a token; it is printed once and stored hashed.")
+        @click.argument("name")
+        @click.option(
+            "--scope", "scopes", multiple=True, required=True, type=click.Choice(sorted(SCOPES))
+        )
+        def create_token(app: Litestar, name: str, scopes: tuple[str, ...]) -> None:
+            token = _run(app, lambda s: s.service_tokens.create(name, list(scopes)))
+            click.echo(token)
+
+        @tokens.command("list", help="List tokens (names, scopes, state; never the token).")
+        def list_tokens(app: Litestar) -> None:
+            for item in _run(app, lambda s: s.service_tokens.list()):
+                state = "active" if item["is_active"] else "revoked"
+                click.echo(f"{item['name']}\t{','.join(item['scopes'])}\t{state}")
+
+        @tokens.command("revoke", help="Revoke every token with this name.")
+        @click.argument("name")
+        def revoke_token(app: Litestar, name: str) -> None:
+            count = _run(app, lambda s: s.service_tokens.revoke(name))
+            click.echo(f"revoked {count} token(s)")
+
+        @cli.group(help="Users.")
+        def users() -> None:
+            pass
+
+        @users.command("create-admin", help="Create an active admin (password asked, not echoed).")
+        @click.option("--email", required=True)
+        @click.password_option()
+        def create_admin(app: Litestar, email: str, password: str) -> None:
+            created = _run(app, lambda s: s.users.ensure_admin(email, password))
+            click.echo("admin created" if created else "a user with that email exists already")
+
+        @cli.group(help="Database.")
+        def db() -> None:
+            pass
+
+        @db.command("init", help="Create the collections' indexes and exit.")
+        def init_db(app: Litestar) -> None:
+            async def nothing(_: Services) -> None:
+                return None
+
+            _run(app, nothing)
+            click.echo("indexes ready")

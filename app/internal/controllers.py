@@ -1,0 +1,42 @@
+"""/api/internal: routes for internal services only (service tokens)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from app.auth.service import AuthService
+from app.security.guards import allow
+from app.security.middleware import ClientResolver
+from app.users.schemas import UserOut, user_out
+
+
+class VerifyIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+    password: str
+
+
+class InternalController(Controller):
+    path = "/api/internal"
+    tags = ["internal"]
+
+    @post("/auth/verify", guards=[allow(None, scope="auth:verify")], status_code=200)
+    async def verify(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[VerifyIn],
+        auth_service: NamedDependency[AuthService],
+        client_resolver: NamedDependency[ClientResolver],
+    ) -> UserOut:
+        """Check a password without handing out the hash: the user, or 401.
+
+        Same rules as login (lockout, dummy verify, inactive accounts), no session.
+        """
+        user = await auth_service.check_credentials(
+            data.email, data.password, client_resolver(request)
+        )
+        return user_out(user)

@@ -1,0 +1,57 @@
+"""Route guards: permissions for users, scopes for services.
+
+A denial answers 403 FORBIDDEN and writes a ``permission_denied`` event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
+
+from app.errors import Forbidden
+from app.security.principal import Principal
+
+ADMIN = "users:manage"
+
+
+async def _deny(
+    connection: ASGIConnection[Any, Any, Any, Any], principal: Principal, needed: str
+) -> None:
+    state = connection.app.state
+    await state.security_events.record(
+        "permission_denied",
+        "medium",
+        state.client_resolver(connection),
+        user_id=principal.user_id,
+        details={
+            "actor": principal.actor,
+            "needed": needed,
+            "method": connection.scope.get("method"),
+            "path": connection.url.path,
+        },
+    )
+    raise Forbidden()
+
+
+def allow(permission: str | None = None, *, scope: str | None = None) -> Guard:
+    """Users need ``permission``; services need ``scope``. ``None`` shuts that kind out."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal: Principal = connection.user
+        if principal.kind == "user" and permission is not None:
+            if permission == "" or permission in principal.permissions:
+                return
+            await _deny(connection, principal, permission)
+        if principal.kind == "service" and scope is not None and scope in principal.permissions:
+            return
+        await _deny(connection, principal, scope or permission or "user session")
+
+    return guard
+
+
+# Any signed-in user (no special permission), never a service token.
+signed_in = allow("")
+admin_only = allow(ADMIN)

@@ -1,0 +1,31 @@
+"""Who is calling: a user with a session, or an internal service with scopes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: Literal["user", "service"]
+    # The user's _id, or "service:<name>": what audit logs record as the actor.
+    actor: str
+    permissions: frozenset[str]
+    user: dict[str, Any] | None = None
+    session: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def user_id(self) -> str | None:
+        return self.user["_id"] if self.user else None
+
+    @property
+    def session_id(self) -> str | None:
+        return self.session["session_id"] if self.session else None
+
+
+def user_permissions(user: dict[str, Any], role_table: dict[str, list[str]]) -> frozenset[str]:
+    """The user's own permissions plus those of their role (explicit table)."""
+    return frozenset(user.get("permissions") or ()) | frozenset(
+        role_table.get(user.get("role", ""), ())
+    )

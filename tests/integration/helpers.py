@@ -1,0 +1,111 @@
+"""Seeding and inspecting the test database from the test's own event loop.
+
+The test client runs the app in a loop of its own, so these use a separate
+raw client and never Beanie.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from argon2 import PasswordHasher
+from bson import ObjectId
+from pymongo import AsyncMongoClient
+
+from app.config import Settings
+from tests.engines import free_port
+
+CHEAP_ARGON2 = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+class Store:
+    def __init__(self, settings: Settings) -> None:
+        assert settings.mongodb_url is not None
+        self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            settings.mongodb_url, tz_aware=True
+        )
+        self.db = self.client[settings.database]
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def add_user(
+        self,
+        email: str,
+        password: str | None = "correct horse battery",
+        *,
+        password_hash: str | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "_id": str(ObjectId()),
+            "_creationTime": time.time() * 1000,
+            "name": fields.pop("name", email.split("@")[0]),
+            "email": email,
+            "role": fields.pop("role", "staff"),
+            "permissions": fields.pop("permissions", []),
+            "isActive": fields.pop("isActive", True),
+            **fields,
+        }
+        if password_hash is not None:
+            document["passwordHash"] = password_hash
+        elif password is not None:
+            document["passwordHash"] = CHEAP_ARGON2.hash(password)
+        await self.db.users.insert_one(document)
+        return document
+
+    async def user(self, user_id: str) -> dict[str, Any] | None:
+        return await self.db.users.find_one({"_id": user_id})
+
+    async def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
+        query = {"event_type": event_type} if event_type else {}
+        return await self.db.security_events.find(query).to_list()
+
+    async def all_documents(self) -> list[dict[str, Any]]:
+        documents: list[dict[str, Any]] = []
+        for name in await self.db.list_collection_names():
+            documents.extend(await self.db[name].find({}).to_list())
+        return documents
+
+
+@contextmanager
+def running_service(mongodb_url: str, database: str, **env: str) -> Iterator[str]:
+    """The service as production runs it (``python -m app``), in its own process."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "APP_MONGODB_URL": mongodb_url,
+        "APP_DATABASE": database,
+        "APP_PORT": str(port),
+        "APP_COOKIE_SECURE": "false",
+        **env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base_url}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the service did not become ready")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(15)
