@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from app.audit.controllers import AuditController
 from app.audit.recorder import AuditRecorder
 from app.audit.repository import AuditLogsRepository
 from app.auth.controllers import AuthController
@@ -33,6 +34,7 @@ from app.security.passwords import Passwords
 from app.security_events.recorder import SecurityEventRecorder
 from app.security_events.repository import SecurityEventsRepository
 from app.system.controllers import SystemController
+from app.users.controllers import UsersController, patch_me
 from app.users.repository import UsersRepository
 from app.users.service import UsersService
 
@@ -63,7 +65,7 @@ class Services:
             self.security_events,
             self.audit,
         )
-        self.users = UsersService(self.users_repository, self.auth, self.audit)
+        self.users = UsersService(self.users_repository, self.auth, self.audit, self.cursors)
         self.service_tokens = ServiceTokens(
             settings, ServiceTokensRepository(self.database, self.cursors)
         )
@@ -78,6 +80,8 @@ class Services:
             "users_service": self.users,
             "client_resolver": self.client_resolver,
             "service_tokens": self.service_tokens,
+            "audit_logs": self.audit_logs_repository,
+            "security_events_repository": self.security_events_repository,
         }
         return {name: _constant(value) for name, value in provided.items()}
 
@@ -108,7 +112,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
 
     return Litestar(
-        route_handlers=[SystemController, AuthController, InternalController],
+        route_handlers=[
+            SystemController,
+            AuthController,
+            InternalController,
+            UsersController,
+            patch_me,
+            AuditController,
+        ],
         dependencies=services.dependencies(),
         middleware=[
             DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator)

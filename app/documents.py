@@ -136,16 +136,19 @@ def _unb64(text: str) -> bytes:
 
 @dataclass(frozen=True)
 class CursorCodec:
-    """Opaque keyset cursors over (``_creationTime``, ``_id``), signed with HMAC."""
+    """Opaque, tamper-evident cursors: a JSON position signed with HMAC over the
+    query's fingerprint, so a cursor only continues the query it came from."""
 
     secret: bytes
 
-    def encode(self, fingerprint: bytes, position: tuple[float, str]) -> str:
+    def encode(self, fingerprint: bytes, position: Sequence[Any]) -> str:
         payload = msgspec.json.encode(list(position))
         mac = hmac.new(self.secret, fingerprint + payload, hashlib.sha256).digest()[:16]
         return f"{_b64(payload)}.{_b64(mac)}"
 
-    def decode(self, fingerprint: bytes, cursor: str) -> tuple[float, str]:
+    def decode(
+        self, fingerprint: bytes, cursor: str, types: tuple[type, ...] = (float, str)
+    ) -> list[Any]:
         try:
             payload_text, mac_text = cursor.split(".")
             payload, mac = _unb64(payload_text), _unb64(mac_text)
@@ -155,10 +158,10 @@ class CursorCodec:
         if not hmac.compare_digest(mac, expected):
             raise InvalidCursor()
         try:
-            creation_time, doc_id = msgspec.json.decode(payload, type=tuple[float, str])
+            position = msgspec.json.decode(payload, type=tuple[*types])  # type: ignore[valid-type]
         except msgspec.DecodeError as exc:
             raise InvalidCursor() from exc
-        return creation_time, doc_id
+        return list(position)
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,7 @@ class Repository:
         # class-level binding, so two apps in one process never share one.
         self.database = database
         self.cursors = cursors
-        self.collection_name: str = self.model.Settings.name  # type: ignore[attr-defined]
+        self.collection_name: str = self.model.Settings.name
 
     @property
     def collection(self) -> Any:
@@ -217,11 +220,35 @@ class Repository:
             return None
         return {field: 0 for field in self.hidden}
 
+    # Boolean fields: one engine hands back booleans written by $set as 0/1.
+    booleans: ClassVar[tuple[str, ...]] = ()
+
+    def _clean(self, document: dict[str, Any]) -> dict[str, Any]:
+        for field in self.booleans:
+            value = document.get(field)
+            if value is not None and not isinstance(value, bool):
+                document[field] = bool(value)
+        return document
+
+    async def find_one(
+        self, query: Mapping[str, Any], projection: Mapping[str, int] | None = None
+    ) -> dict[str, Any] | None:
+        """The one read path for single documents (so ``_clean`` always applies)."""
+        document = await self.collection.find_one(query, projection)
+        return self._clean(document) if document is not None else None
+
+    async def find(
+        self,
+        query: Mapping[str, Any],
+        projection: Mapping[str, int] | None = None,
+        **options: Any,
+    ) -> list[dict[str, Any]]:
+        """The one read path for many documents; ``options`` go to ``find``."""
+        cursor = self.collection.find(query, projection, **options)
+        return [self._clean(document) async for document in cursor]
+
     async def get(self, doc_id: str, *, include_hidden: bool = False) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = await self.collection.find_one(
-            {ID_FIELD: doc_id}, self._projection(include_hidden)
-        )
-        return result
+        return await self.find_one({ID_FIELD: doc_id}, self._projection(include_hidden))
 
     async def require(self, doc_id: str, *, include_hidden: bool = False) -> dict[str, Any]:
         document = await self.get(doc_id, include_hidden=include_hidden)
@@ -235,8 +262,8 @@ class Repository:
         """One query for all IDs; results in the order asked, ``None`` where missing."""
         if not ids:
             return []
-        cursor = self.collection.find({ID_FIELD: {"$in": list(set(ids))}}, self._projection())
-        found = {document[ID_FIELD]: document async for document in cursor}
+        documents = await self.find({ID_FIELD: {"$in": list(set(ids))}}, self._projection())
+        found = {document[ID_FIELD]: document for document in documents}
         return [found.get(doc_id) for doc_id in ids]
 
     async def insert(
@@ -312,13 +339,12 @@ class Repository:
         else:
             full = {"$and": conditions}
         direction = ASCENDING if order == "asc" else DESCENDING
-        found = self.collection.find(
+        documents = await self.find(
             full,
             projection if projection is not None else self._projection(),
             sort=[(CREATION_TIME, direction), (ID_FIELD, direction)],
             limit=limit + 1,
         )
-        documents = [document async for document in found]
         is_done = len(documents) <= limit
         documents = documents[:limit]
         if documents:

@@ -9,6 +9,7 @@ outages into the single error body ``{"success": false, "code", "error",
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -186,6 +187,22 @@ _HTTP_CODES = {
 }
 
 
+_NAMED_FIELD = re.compile(r"`(\w+)`")
+_LEADING_FIELD = re.compile(r"^(\w+) ")
+
+
+def _field_of(key: str, message: str) -> str:
+    """The offending field: Litestar names it for type errors; for unknown fields and
+    our own checks (``"name must be …"``) it is read from the message."""
+    if key and key != "data":
+        return key
+    for pattern in (_NAMED_FIELD, _LEADING_FIELD):
+        match = pattern.search(message)
+        if match:
+            return match.group(1)
+    return "body"
+
+
 def _validation_details(exc: HTTPException) -> list[dict[str, str]] | None:
     extra = exc.extra
     if not isinstance(extra, list):
@@ -193,8 +210,10 @@ def _validation_details(exc: HTTPException) -> list[dict[str, str]] | None:
     details = []
     for item in extra:
         if isinstance(item, dict):
-            field = str(item.get("key") or item.get("source") or "body")
-            details.append({"field": field, "message": str(item.get("message", ""))})
+            message = str(item.get("message", ""))
+            details.append(
+                {"field": _field_of(str(item.get("key") or ""), message), "message": message}
+            )
     return details or None
 
 

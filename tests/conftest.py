@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -75,7 +76,24 @@ def app(settings: Settings) -> Litestar:
     return create_app(settings)
 
 
+# Field names may appear in error messages ("unknown field `passwordHash`");
+# as keys with values, and hash material itself, never.
+FORBIDDEN_IN_RESPONSES = ('"passwordHash":', "$argon2", "$2b$", "$2a$", '"searchTokens":')
+
+
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The app in-process. Every response body it produces is checked for
+    password hashes and hidden fields when the test ends."""
+    bodies: list[str] = []
+
+    async def keep(response: httpx.Response) -> None:
+        await response.aread()
+        bodies.append(response.text)
+
     async with AsyncTestClient(app) as test_client:
+        test_client.event_hooks["response"].append(keep)
         yield test_client
+    for body in bodies:
+        for needle in FORBIDDEN_IN_RESPONSES:
+            assert needle not in body, f"{needle} leaked in a response"

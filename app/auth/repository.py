@@ -22,16 +22,15 @@ class SessionsRepository(Repository):
     model = Session
     not_found_code = "SESSION_NOT_FOUND"
     hidden = ("token_hash",)
+    booleans = ("is_active",)
     rules = PatchRules(required=frozenset(), optional=frozenset())
 
     async def find_valid(self, token_hash: str, now: float) -> dict[str, Any] | None:
         """The active, unexpired session with this token hash (expiry is checked
         here, never left to the TTL monitor)."""
-        result: dict[str, Any] | None = await self.collection.find_one(
-            {"token_hash": token_hash, **_ACTIVE, "expires_at": {"$gt": now}},
-            {"token_hash": 0},
+        return await self.find_one(
+            {"token_hash": token_hash, **_ACTIVE, "expires_at": {"$gt": now}}, {"token_hash": 0}
         )
-        return result
 
     async def touch(self, session_id: str, now: float, every_ms: float) -> None:
         """Refresh ``last_activity`` at most once per ``every_ms``: the filter makes
@@ -42,13 +41,12 @@ class SessionsRepository(Repository):
         )
 
     async def list_active(self, user_id: str, now: float) -> list[dict[str, Any]]:
-        cursor = self.collection.find(
+        return await self.find(
             {"user_id": user_id, **_ACTIVE, "expires_at": {"$gt": now}},
             {"token_hash": 0},
             sort=[("_creationTime", -1)],
             limit=1000,
         )
-        return [session async for session in cursor]
 
     async def revoke(self, user_id: str, session_id: str, now: float, reason: str) -> bool:
         result = await self.collection.update_one(

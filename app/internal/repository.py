@@ -12,17 +12,14 @@ from app.internal.models import ServiceToken
 class ServiceTokensRepository(Repository):
     model = ServiceToken
     hidden = ("token_hash",)
+    booleans = ("is_active",)
     rules = PatchRules(required=frozenset(), optional=frozenset())
 
     async def find_active(self, token_hash: str) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = await self.collection.find_one(
-            {"token_hash": token_hash, "is_active": True}, {"token_hash": 0}
-        )
-        return result
+        return await self.find_one({"token_hash": token_hash, "is_active": True}, {"token_hash": 0})
 
     async def list_all(self) -> list[dict[str, Any]]:
-        cursor = self.collection.find({}, {"token_hash": 0}, sort=[("_creationTime", 1)])
-        return [token async for token in cursor]
+        return await self.find({}, {"token_hash": 0}, sort=[("_creationTime", 1)])
 
     async def revoke(self, name: str, now: datetime) -> int:
         result = await self.collection.update_many(

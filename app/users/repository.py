@@ -15,6 +15,7 @@ class UsersRepository(Repository):
     not_found_code = "USER_NOT_FOUND"
     # The hash and the search helpers never leave the repository unless asked.
     hidden: ClassVar[tuple[str, ...]] = (PASSWORD_HASH, SEARCH_TOKENS)
+    booleans = ("isActive", "two_factor_enabled")
     rules = PatchRules(
         required=frozenset({"name", "email", "role", "permissions", "isActive"}),
         optional=frozenset(
@@ -34,10 +35,7 @@ class UsersRepository(Repository):
     async def get_by_email(
         self, email: str, *, include_hidden: bool = False
     ) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = await self.collection.find_one(
-            {"email": email}, self._projection(include_hidden)
-        )
-        return result
+        return await self.find_one({"email": email}, self._projection(include_hidden))
 
     async def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
         """Compare-and-swap: a concurrent password change wins over a rehash."""
@@ -50,3 +48,15 @@ class UsersRepository(Repository):
         """One ``$set`` of service-derived fields (lastLogin, passwordHash); False if missing."""
         result = await self.collection.update_one({"_id": user_id}, {"$set": fields})
         return bool(result.matched_count)
+
+    async def search_candidates(
+        self, terms: list[str], filters: dict[str, Any], limit: int
+    ) -> list[dict[str, Any]]:
+        """Users whose search helpers hold every term (``$all`` on ``by_search``;
+        plain equality on an indexed array element fails on one engine)."""
+        return await self.find(
+            {SEARCH_TOKENS: {"$all": terms}, **filters}, self._projection(), limit=limit
+        )
+
+    async def count(self, query: dict[str, Any]) -> int:
+        return int(await self.collection.count_documents(query))

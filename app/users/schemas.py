@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
+
+from app.auth.service import normalize_email
 
 
 class UserOut(msgspec.Struct, omit_defaults=True):
@@ -30,3 +34,134 @@ class UserOut(msgspec.Struct, omit_defaults=True):
 def user_out(document: dict[str, Any]) -> UserOut:
     # Unknown keys (passwordHash, searchTokens) are dropped by the conversion.
     return msgspec.convert(document, UserOut)
+
+
+# --- input ---------------------------------------------------------------------
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=260)]
+Role = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()\-]{1,32}$", max_length=32)]
+Avatar = Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2048)]
+Label = Annotated[str, msgspec.Meta(pattern=r"^[\w-]{1,36}$")]
+Labels = Annotated[list[Label], msgspec.Meta(max_length=100)]
+Permission = Annotated[str, msgspec.Meta(pattern=r"^\w+:\w+$", max_length=129)]
+Permissions = Annotated[list[Permission], msgspec.Meta(max_length=100)]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=1024)]
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]+$")
+
+
+def clean_name(value: str) -> str:
+    """1-200 characters after trimming."""
+    trimmed = value.strip()
+    if not 1 <= len(trimmed) <= 200:
+        raise ValueError("name must be 1-200 characters after trimming")
+    return trimmed
+
+
+def clean_email(value: str) -> str:
+    """Trimmed, lower-cased, syntactically an address, at most 254 characters."""
+    normalized = normalize_email(value)
+    if len(normalized) > 254 or not _EMAIL.match(normalized):
+        raise ValueError("email must be a valid address of at most 254 characters")
+    return normalized
+
+
+class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    email: Email
+    role: Role
+    permissions: Permissions = msgspec.field(default_factory=list)
+    isActive: bool = True
+    phone: Phone | None = None
+    avatar: Avatar | None = None
+    labels: Labels | None = None
+    two_factor_enabled: bool | None = None
+    password: Password | None = None
+
+    def __post_init__(self) -> None:
+        self.name = clean_name(self.name)
+        self.email = clean_email(self.email)
+        if self.phone is not None and not any(ch.isdigit() for ch in self.phone):
+            raise ValueError("phone must contain digits")
+
+    def fields(self) -> dict[str, Any]:
+        values = msgspec.structs.asdict(self)
+        values.pop("password")
+        return {key: value for key, value in values.items() if value is not None}
+
+
+class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """A Convex patch: absent fields stay, ``null`` removes an optional field.
+
+    ``passwordHash`` and unknown fields are rejected by the decoder; system
+    fields are accepted only with their stored values (checked in the
+    repository).
+    """
+
+    id: str | UnsetType = msgspec.field(default=UNSET, name="_id")
+    creation_time: float | UnsetType = msgspec.field(default=UNSET, name="_creationTime")
+    name: Name | UnsetType | None = UNSET
+    email: Email | UnsetType | None = UNSET
+    role: Role | UnsetType | None = UNSET
+    permissions: Permissions | UnsetType | None = UNSET
+    isActive: bool | UnsetType | None = UNSET
+    phone: Phone | UnsetType | None = UNSET
+    avatar: Avatar | UnsetType | None = UNSET
+    labels: Labels | UnsetType | None = UNSET
+    two_factor_enabled: bool | UnsetType | None = UNSET
+
+    def __post_init__(self) -> None:
+        if isinstance(self.name, str):
+            self.name = clean_name(self.name)
+        if isinstance(self.email, str):
+            self.email = clean_email(self.email)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller gave, by their stored names (``None`` = remove)."""
+        return {
+            encoded: getattr(self, attr)
+            for attr, encoded in zip(
+                self.__struct_fields__, self.__struct_encode_fields__, strict=True
+            )
+            if getattr(self, attr) is not UNSET
+        }
+
+
+class SelfPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """What a user may change of their own document."""
+
+    name: Name | UnsetType = UNSET
+    phone: Phone | UnsetType | None = UNSET
+    avatar: Avatar | UnsetType | None = UNSET
+
+    def __post_init__(self) -> None:
+        if isinstance(self.name, str):
+            self.name = clean_name(self.name)
+
+    def changes(self) -> dict[str, Any]:
+        return {
+            field: getattr(self, field)
+            for field in self.__struct_fields__
+            if getattr(self, field) is not UNSET
+        }
+
+
+class BatchGetIn(msgspec.Struct, forbid_unknown_fields=True):
+    ids: Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=100)]
+
+
+class PasswordSetIn(msgspec.Struct, forbid_unknown_fields=True):
+    password: Password
+
+
+class UserListOut(msgspec.Struct, omit_defaults=True):
+    documents: list[UserOut]
+    continueCursor: str
+    isDone: bool
+    total: int | None = None
+
+
+class BatchGetOut(msgspec.Struct):
+    documents: list[UserOut | None]

@@ -1,26 +1,158 @@
-"""Rules for users: creation, patches, soft delete, search. No HTTP here."""
+"""Rules for users: create, get, list, search, patch, soft delete. No HTTP here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from app.audit.recorder import AuditRecorder, diff
 from app.auth.service import AuthService, iso, normalize_email
-from app.documents import DuplicateKey
-from app.errors import EmailTaken
+from app.documents import CursorCodec, DuplicateKey, Page, parse_id, query_fingerprint
+from app.errors import EmailTaken, NotFound, ValidationError
 from app.security_events.recorder import ClientInfo
 from app.users.models import SEARCH_TOKENS
 from app.users.repository import PASSWORD_HASH, UsersRepository
+from app.users.search import parse_query, rank, relevance, search_tokens
 
 RESOURCE = "users"
+MAX_SEARCH_CANDIDATES = 1024
+NO_CLIENT = ClientInfo(ip_address=None, user_agent=None)
+
+
+@dataclass(frozen=True)
+class UserFilters:
+    role: str | None = None
+    is_active: bool | None = None
+    email: str | None = None
+    phone: str | None = None
+    labels: tuple[str, ...] = ()
+
+    def query(self) -> dict[str, Any]:
+        """Equality filters, each served by an index (by_role, by_is_active,
+        by_email, by_phone, by_labels)."""
+        query: dict[str, Any] = {}
+        if self.role is not None:
+            query["role"] = self.role
+        if self.is_active is not None:
+            query["isActive"] = self.is_active
+        if self.email is not None:
+            query["email"] = normalize_email(self.email)
+        if self.phone is not None:
+            query["phone"] = self.phone
+        if self.labels:
+            # $all, not equality: see UsersRepository.search_candidates.
+            query["labels"] = {"$all": list(self.labels)}
+        return query
+
+
+@dataclass(frozen=True)
+class UserPage:
+    page: Page
+    total: int | None
 
 
 class UsersService:
-    def __init__(self, users: UsersRepository, auth: AuthService, audit: AuditRecorder) -> None:
+    def __init__(
+        self,
+        users: UsersRepository,
+        auth: AuthService,
+        audit: AuditRecorder,
+        cursors: CursorCodec,
+    ) -> None:
         self.users = users
         self.auth = auth
         self.audit = audit
+        self.cursors = cursors
+
+    # --- reads -----------------------------------------------------------------------
+
+    async def get(self, user_id: str) -> dict[str, Any]:
+        return await self.users.require(parse_id(user_id))
+
+    async def get_many(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        return await self.users.get_many([parse_id(user_id) for user_id in ids])
+
+    async def get_by_email(self, email: str) -> dict[str, Any]:
+        user = await self.users.get_by_email(normalize_email(email))
+        if user is None:
+            raise NotFound(code="USER_NOT_FOUND")
+        return user
+
+    async def list_users(
+        self,
+        filters: UserFilters,
+        *,
+        order: Literal["asc", "desc"],
+        limit: int,
+        cursor: str | None,
+        with_total: bool,
+    ) -> UserPage:
+        """Keyset pages over (``_creationTime``, ``_id``). The total is counted on
+        the first page only and carried in the cursors of the later ones."""
+        query = filters.query()
+        fingerprint = query_fingerprint("users.total", query, order)
+        total: int | None = None
+        if cursor:
+            inner, total = self._unwrap_total(fingerprint, cursor)
+        else:
+            inner = None
+        page = await self.users.paginate(query, order=order, limit=limit, cursor=inner)
+        if with_total and total is None:
+            total = await self.users.count(query)
+        wrapped = self._wrap_total(fingerprint, page.continue_cursor, total)
+        return UserPage(Page(page.documents, wrapped, page.is_done), total if with_total else None)
+
+    def _wrap_total(self, fingerprint: bytes, inner: str, total: int | None) -> str:
+        if not inner:
+            return ""
+        return self.cursors.encode(fingerprint, [inner, -1 if total is None else total])
+
+    def _unwrap_total(self, fingerprint: bytes, cursor: str) -> tuple[str, int | None]:
+        inner, total = self.cursors.decode(fingerprint, cursor, (str, int))
+        return inner, None if total < 0 else total
+
+    async def search(
+        self,
+        text: str,
+        filters: UserFilters,
+        *,
+        limit: int,
+        cursor: str | None,
+        with_total: bool,
+    ) -> UserPage:
+        """Convex ``by_search``: every term but the last as a whole word, the last
+        as a prefix; relevance order, ties newest first; at most 1024 candidates.
+        Pages continue after the last (relevance, ``_creationTime``, ``_id``)."""
+        query = parse_query(text)
+        if query is None:
+            raise ValidationError.field("search", "needs at least one letter or digit")
+        filter_query = filters.query()
+        fingerprint = query_fingerprint("users.search", {"q": text, **filter_query}, "desc")
+        candidates = await self.users.search_candidates(
+            query.index_terms(), filter_query, MAX_SEARCH_CANDIDATES
+        )
+        ranked = rank(query, candidates)
+        keyed = [
+            ((relevance(query, user["name"]), float(user["_creationTime"]), user["_id"]), user)
+            for user in ranked
+        ]
+        start = 0
+        if cursor:
+            after = tuple(self.cursors.decode(fingerprint, cursor, (float, float, str)))
+            # Ranked order is (relevance desc, time desc, id desc): skip up to `after`.
+            start = next((i for i, (key, _) in enumerate(keyed) if _before(after, key)), len(keyed))
+        chunk = keyed[start : start + limit]
+        is_done = start + limit >= len(keyed)
+        next_cursor = (
+            self.cursors.encode(fingerprint, list(chunk[-1][0])) if chunk else (cursor or "")
+        )
+        return UserPage(
+            Page([user for _, user in chunk], next_cursor, is_done),
+            len(keyed) if with_total else None,
+        )
+
+    # --- writes ------------------------------------------------------------------------
 
     async def create(
         self, fields: dict[str, Any], *, password: str | None, actor: str, client: ClientInfo
@@ -31,8 +163,6 @@ class UsersService:
         document.setdefault("permissions", [])
         document.setdefault("isActive", True)
         document["createdAt"] = iso(datetime.now(UTC))
-        from app.users.search import search_tokens  # TEMP
-
         document[SEARCH_TOKENS] = search_tokens(document["name"])
         if password is not None:
             document[PASSWORD_HASH] = await self.auth.passwords.hash(password)
@@ -42,6 +172,81 @@ class UsersService:
             raise EmailTaken(details={"field": "email"}) from exc
         await self.audit.record(actor, "CREATE", RESOURCE, created["_id"], diff({}, created))
         return {k: v for k, v in created.items() if k not in self.users.hidden}
+
+    async def patch(
+        self,
+        user_id: str,
+        changes: dict[str, Any],
+        *,
+        actor: str,
+        client: ClientInfo,
+        action: str = "UPDATE",
+    ) -> dict[str, Any]:
+        """One atomic Convex patch; deactivation revokes every session."""
+        user_id = parse_id(user_id)
+        if changes.get("isActive") is False and actor == user_id:
+            raise ValidationError.field("isActive", "you cannot deactivate yourself")
+        derived: dict[str, Any] = {"updatedAt": iso(datetime.now(UTC))}
+        if isinstance(changes.get("name"), str):
+            derived[SEARCH_TOKENS] = search_tokens(changes["name"])
+        try:
+            before, after = await self.users.patch(user_id, changes, extra_set=derived)
+        except DuplicateKey as exc:
+            raise EmailTaken(details={"field": "email"}) from exc
+        changed = diff(before, after)
+        changed.pop("updatedAt", None)
+        if not changed:
+            return self._public(after)
+        await self.audit.record(actor, action, RESOURCE, user_id, changed)
+        if "isActive" in changed:
+            await self._activation_changed(after, actor, client)
+        return self._public(after)
+
+    async def _activation_changed(
+        self, user: dict[str, Any], actor: str, client: ClientInfo
+    ) -> None:
+        if user["isActive"]:
+            await self.auth.events.record(
+                "user_restored", "medium", client, user_id=user["_id"], details={"by": actor}
+            )
+            return
+        await self.auth.revoke_all_sessions(user["_id"], "user_deactivated", client, actor=actor)
+        await self.auth.events.record(
+            "user_deactivated", "high", client, user_id=user["_id"], details={"by": actor}
+        )
+
+    async def deactivate(self, user_id: str, *, actor: str, client: ClientInfo) -> dict[str, Any]:
+        """Soft delete: the document stays, the account and its sessions end."""
+        return await self.patch(
+            user_id, {"isActive": False}, actor=actor, client=client, action="DELETE"
+        )
+
+    async def restore(self, user_id: str, *, actor: str, client: ClientInfo) -> dict[str, Any]:
+        return await self.patch(
+            user_id, {"isActive": True}, actor=actor, client=client, action="RESTORE"
+        )
+
+    async def update_last_login(self, user_id: str) -> None:
+        if not await self.users.set_fields(
+            parse_id(user_id), {"lastLogin": iso(datetime.now(UTC))}
+        ):
+            raise NotFound(code="USER_NOT_FOUND")
+
+    async def set_password(
+        self, user_id: str, password: str, *, actor: str, client: ClientInfo
+    ) -> None:
+        user = await self.users.require(parse_id(user_id), include_hidden=True)
+        await self.auth.set_password(user, password, client, actor=actor)
+
+    async def sessions(self, user_id: str) -> list[dict[str, Any]]:
+        user = await self.get(user_id)
+        return await self.auth.list_sessions(user["_id"])
+
+    async def revoke_sessions(self, user_id: str, *, actor: str, client: ClientInfo) -> int:
+        user = await self.get(user_id)
+        return await self.auth.revoke_all_sessions(
+            user["_id"], "revoked_by_admin", client, actor=actor
+        )
 
     async def ensure_admin(self, email: str, password: str) -> bool:
         """Create an active admin with this email unless one exists; True if created."""
@@ -58,8 +263,16 @@ class UsersService:
                 },
                 password=password,
                 actor="system:bootstrap",
-                client=ClientInfo(ip_address=None, user_agent=None),
+                client=NO_CLIENT,
             )
         except EmailTaken:
             return False  # another instance bootstrapped it first
         return True
+
+    def _public(self, user: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in user.items() if k not in self.users.hidden}
+
+
+def _before(after: tuple[Any, ...], key: tuple[float, float, str]) -> bool:
+    """True when ``key`` ranks after the cursor position ``after`` (all descending)."""
+    return key < after

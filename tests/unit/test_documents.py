@@ -80,7 +80,7 @@ def test_cursor_round_trip_and_binding() -> None:
     codec = CursorCodec(b"secret")
     fingerprint = query_fingerprint("users", {"role": "admin"}, "asc")
     cursor = codec.encode(fingerprint, (1234.5, "abc"))
-    assert codec.decode(fingerprint, cursor) == (1234.5, "abc")
+    assert codec.decode(fingerprint, cursor) == [1234.5, "abc"]
     other = query_fingerprint("users", {"role": "staff"}, "asc")
     with pytest.raises(InvalidCursor):
         codec.decode(other, cursor)

@@ -1,0 +1,237 @@
+"""/api/users and PATCH /api/auth/me: parse, call one service method, map to Structs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
+
+from app.auth.schemas import SessionOut, Success, session_out
+from app.security.guards import admin_only, allow, signed_in
+from app.security.middleware import ClientResolver
+from app.security.principal import Principal
+from app.users.schemas import (
+    BatchGetIn,
+    BatchGetOut,
+    Email,
+    Label,
+    PasswordSetIn,
+    Phone,
+    Role,
+    SelfPatch,
+    UserCreate,
+    UserListOut,
+    UserOut,
+    UserPatch,
+    user_out,
+)
+from app.users.service import UserFilters, UsersService
+
+IdPath = Annotated[str, Parameter(max_length=64)]
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+Search = Annotated[str, Parameter(min_length=1, max_length=200)]
+Cursor = Annotated[str, Parameter(max_length=2048)]
+LabelsQuery = Annotated[list[Label], Parameter(max_items=100)]
+
+read = allow("users:manage", scope="users:read")
+write = allow("users:manage", scope="users:write")
+
+Users = NamedDependency[UsersService]
+Clients = NamedDependency[ClientResolver]
+AnyRequest = Request[Principal, Any, Any]
+
+
+class UsersController(Controller):
+    path = "/api/users"
+    tags = ["users"]
+
+    @get("/{user_id:str}", guards=[read], summary="Get a user by ID (users.get)")
+    async def get_user(self, user_id: FromPath[IdPath], users_service: Users) -> UserOut:
+        return user_out(await users_service.get(user_id))
+
+    @post("/batch-get", guards=[read], status_code=200, summary="Get up to 100 users by ID")
+    async def batch_get(self, data: JSONBody[BatchGetIn], users_service: Users) -> BatchGetOut:
+        found = await users_service.get_many(data.ids)
+        return BatchGetOut(documents=[user_out(u) if u else None for u in found])
+
+    @get("/by-email", guards=[read], summary="Get a user by email (getUserByEmail)")
+    async def by_email(self, email: FromQuery[Email], users_service: Users) -> UserOut:
+        return user_out(await users_service.get_by_email(email))
+
+    @get("/", guards=[admin_only], summary="List or search users (users.list)")
+    async def list_users(
+        self,
+        users_service: Users,
+        role: FromQuery[Role | None] = None,
+        is_active: Annotated[bool | None, QueryParameter(name="isActive")] = None,
+        search: FromQuery[Search | None] = None,
+        email: FromQuery[Email | None] = None,
+        phone: FromQuery[Phone | None] = None,
+        labels: FromQuery[LabelsQuery | None] = None,
+        limit: FromQuery[Limit] = 50,
+        cursor: FromQuery[Cursor | None] = None,
+        order: FromQuery[Literal["asc", "desc"]] = "asc",
+        with_total: Annotated[bool, QueryParameter(name="withTotal")] = True,
+    ) -> UserListOut:
+        filters = UserFilters(
+            role=role, is_active=is_active, email=email, phone=phone, labels=tuple(labels or ())
+        )
+        if search is not None:
+            result = await users_service.search(
+                search, filters, limit=limit, cursor=cursor, with_total=with_total
+            )
+        else:
+            result = await users_service.list_users(
+                filters, order=order, limit=limit, cursor=cursor, with_total=with_total
+            )
+        return UserListOut(
+            documents=[user_out(user) for user in result.page.documents],
+            continueCursor=result.page.continue_cursor,
+            isDone=result.page.is_done,
+            total=result.total,
+        )
+
+    @post("/", guards=[admin_only], summary="Create a user (users.create)")
+    async def create_user(
+        self,
+        request: AnyRequest,
+        data: JSONBody[UserCreate],
+        users_service: Users,
+        client_resolver: Clients,
+    ) -> UserOut:
+        created = await users_service.create(
+            data.fields(),
+            password=data.password,
+            actor=request.user.actor,
+            client=client_resolver(request),
+        )
+        return user_out(created)
+
+    @patch("/{user_id:str}", guards=[write], summary="Patch a user (users.update)")
+    async def patch_user(
+        self,
+        request: AnyRequest,
+        user_id: FromPath[IdPath],
+        data: JSONBody[UserPatch],
+        users_service: Users,
+        client_resolver: Clients,
+    ) -> UserOut:
+        updated = await users_service.patch(
+            user_id, data.changes(), actor=request.user.actor, client=client_resolver(request)
+        )
+        return user_out(updated)
+
+    @delete(
+        "/{user_id:str}",
+        guards=[admin_only],
+        status_code=200,
+        summary="Soft delete: deactivate and revoke sessions",
+    )
+    async def delete_user(
+        self,
+        request: AnyRequest,
+        user_id: FromPath[IdPath],
+        users_service: Users,
+        client_resolver: Clients,
+    ) -> UserOut:
+        return user_out(
+            await users_service.deactivate(
+                user_id, actor=request.user.actor, client=client_resolver(request)
+            )
+        )
+
+    @post(
+        "/{user_id:str}/restore",
+        guards=[admin_only],
+        status_code=200,
+        summary="Reactivate a soft-deleted user",
+    )
+    async def restore_user(
+        self,
+        request: AnyRequest,
+        user_id: FromPath[IdPath],
+        users_service: Users,
+        client_resolver: Clients,
+    ) -> UserOut:
+        return user_out(
+            await users_service.restore(
+                user_id, actor=request.user.actor, client=client_resolver(request)
+            )
+        )
+
+    @post(
+        "/{user_id:str}/last-login",
+        guards=[write],
+        status_code=200,
+        summary="Set lastLogin to now (updateLastLogin)",
+    )
+    async def last_login(self, user_id: FromPath[IdPath], users_service: Users) -> Success:
+        await users_service.update_last_login(user_id)
+        return Success()
+
+    @put(
+        "/{user_id:str}/password",
+        guards=[admin_only],
+        status_code=200,
+        summary="Set a user's password; their sessions are revoked",
+    )
+    async def set_password(
+        self,
+        request: AnyRequest,
+        user_id: FromPath[IdPath],
+        data: JSONBody[PasswordSetIn],
+        users_service: Users,
+        client_resolver: Clients,
+    ) -> Success:
+        await users_service.set_password(
+            user_id, data.password, actor=request.user.actor, client=client_resolver(request)
+        )
+        return Success()
+
+    @get("/{user_id:str}/sessions", guards=[admin_only], summary="A user's active sessions")
+    async def user_sessions(
+        self, user_id: FromPath[IdPath], users_service: Users
+    ) -> list[SessionOut]:
+        return [session_out(s, None) for s in await users_service.sessions(user_id)]
+
+    @post(
+        "/{user_id:str}/sessions/revoke",
+        guards=[admin_only],
+        status_code=200,
+        summary="Revoke all of a user's sessions",
+    )
+    async def revoke_user_sessions(
+        self,
+        request: AnyRequest,
+        user_id: FromPath[IdPath],
+        users_service: Users,
+        client_resolver: Clients,
+    ) -> Success:
+        await users_service.revoke_sessions(
+            user_id, actor=request.user.actor, client=client_resolver(request)
+        )
+        return Success()
+
+
+@patch(
+    "/api/auth/me",
+    guards=[signed_in],
+    tags=["auth"],
+    summary="Change your own name, phone or avatar",
+)
+async def patch_me(
+    request: AnyRequest,
+    data: JSONBody[SelfPatch],
+    users_service: Users,
+    client_resolver: Clients,
+) -> UserOut:
+    assert request.user.user_id is not None
+    updated = await users_service.patch(
+        request.user.user_id,
+        data.changes(),
+        actor=request.user.actor,
+        client=client_resolver(request),
+    )
+    return user_out(updated)

@@ -1,0 +1,110 @@
+"""Name search (``by_search``): Turkish-aware folding, tokens, prefixes, ranking.
+
+Every write that sets ``name`` stores ``search_tokens(name)`` in a hidden
+array; a query needs all of ``SearchQuery.index_terms()`` in it (``$all`` on
+the multikey index), and the service ranks the candidates with ``rank``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+# Longer tokens are stored with prefixes up to this length only: it bounds the
+# array per name, and nobody types 20 letters of one word to find it.
+MAX_PREFIX = 20
+MAX_TERMS = 8  # further query terms are ignored: they add cost, not precision
+MAX_TERM_LENGTH = 64
+
+# Turkish letters that NFKD does not reduce to ASCII (dotless ı) or that must
+# fold the same whatever the case rules (İ/I/ı/i all mean "i" to a searcher).
+_TURKISH = str.maketrans({"ı": "i", "İ": "i", "I": "i"})
+_SPLIT = re.compile(r"[^0-9a-z]+")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Işık" → "isik", "Ayşe" → "ayse"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TURKISH))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold().translate(_TURKISH)
+
+
+def tokenize(text: str) -> list[str]:
+    """Folded words, split on whitespace and punctuation, first occurrence kept."""
+    tokens: list[str] = []
+    for token in _SPLIT.split(fold(text)):
+        if token and token not in tokens:
+            tokens.append(token)
+    return tokens
+
+
+def search_tokens(name: str) -> list[str]:
+    """The hidden array stored with a name: ``w:<word>`` and ``p:<prefix>``."""
+    entries: set[str] = set()
+    for token in tokenize(name):
+        entries.add(f"w:{token}")
+        for length in range(1, min(len(token), MAX_PREFIX) + 1):
+            entries.add(f"p:{token[:length]}")
+    return sorted(entries)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    words: tuple[str, ...]  # matched as whole words
+    prefix: str  # the final term, matched as a prefix
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return (*self.words, self.prefix)
+
+    def index_terms(self) -> list[str]:
+        return [f"w:{word}" for word in self.words] + [f"p:{self.prefix[:MAX_PREFIX]}"]
+
+
+def parse_query(text: str) -> SearchQuery | None:
+    terms = [term[:MAX_TERM_LENGTH] for term in tokenize(text)][:MAX_TERMS]
+    if not terms:
+        return None
+    return SearchQuery(words=tuple(terms[:-1]), prefix=terms[-1])
+
+
+def relevance(query: SearchQuery, name: str) -> float:
+    """Higher is better. Exact name, then names that start with the query, then
+    whole-word over prefix matches, earlier positions, shorter names."""
+    tokens = tokenize(name)
+    if not tokens:
+        return 0.0
+    score = 0.0
+    if tuple(tokens) == query.terms:
+        score += 100.0
+    if tuple(tokens[: len(query.terms)]) == query.terms or (
+        tuple(tokens[: len(query.words)]) == query.words
+        and len(tokens) > len(query.words)
+        and tokens[len(query.words)].startswith(query.prefix)
+    ):
+        score += 50.0
+    for term in query.terms:
+        for position, token in enumerate(tokens):
+            if token == term:
+                score += 10.0 - min(position, 5)
+                break
+            if token.startswith(term):
+                score += 5.0 - min(position, 4)
+                break
+    # Shorter names are closer matches; small enough never to outrank a match.
+    return score - min(len(tokens), 10) * 0.1
+
+
+def rank(query: SearchQuery, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Relevance order; ties newest first (then by ``_id`` for a total order)."""
+    return sorted(
+        candidates,
+        key=lambda user: (
+            relevance(query, user.get("name", "")),
+            float(user.get("_creationTime", 0.0)),
+            str(user.get("_id", "")),
+        ),
+        reverse=True,
+    )
