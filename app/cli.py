@@ -1,6 +1,8 @@
 """Litestar CLI plugin: ``litestar tokens …``, ``litestar users …``, ``litestar db …``.
 
-Run as ``litestar --app app.asgi:create_app tokens create NAME --scope users:read``.
+Run as ``litestar tokens create NAME --scope users:read`` (the app factory in
+``app/asgi.py`` is found by Litestar's discovery; ``--app app.asgi:create_app``
+names it explicitly).
 """
 
 from __future__ import annotations
@@ -10,13 +12,12 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import click
+from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
 from app.internal.service import SCOPES
 
 if TYPE_CHECKING:
-    from litestar import Litestar
-
     from app.asgi import Services
 
 

@@ -57,6 +57,3 @@ class UsersRepository(Repository):
         return await self.find(
             {SEARCH_TOKENS: {"$all": terms}, **filters}, self._projection(), limit=limit
         )
-
-    async def count(self, query: dict[str, Any]) -> int:
-        return int(await self.collection.count_documents(query))

@@ -329,7 +329,11 @@ async def test_list_filters_order_and_cursors(client: Client, admin: dict[str, A
     ).json()
     assert [d["_id"] for d in active_staff["documents"]] == [ids[6]]
     labelled = (await client.get("/api/users", params={"labels": "a"})).json()
-    assert [d["_id"] for d in labelled["documents"]] == ids[:3]
+    assert [d["_id"] for d in labelled["documents"]] == ids[:3] and labelled["total"] == 3
+    inactive = (await client.get("/api/users", params={"isActive": "false"})).json()
+    assert inactive["total"] == 1
+    nobody = (await client.get("/api/users", params={"role": "nobody"})).json()
+    assert nobody == {"documents": [], "continueCursor": "", "isDone": True, "total": 0}
     phoned = (await client.get("/api/users", params={"phone": "+90 555"})).json()
     assert [d["_id"] for d in phoned["documents"]] == [ids[4]]
     by_mail = (await client.get("/api/users", params={"email": "U3@example.org"})).json()
