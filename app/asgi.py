@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await services.passwords.warm_up()
         async with database_lifespan(services.database):
             yield
 

@@ -81,8 +81,14 @@ class Passwords:
         result: Verification = await self._in_thread(self._verify_sync, stored_hash, password)
         return result
 
-    async def dummy_verify(self, password: str) -> None:
-        """Spend what a real verify costs, so timing does not reveal unknown accounts."""
+    async def warm_up(self) -> None:
+        """Compute the dummy hash at start-up, so even the first unknown-account
+        login costs exactly one verify."""
         if self._dummy_hash is None:
             self._dummy_hash = await self.hash("dummy password for unknown accounts")
+
+    async def dummy_verify(self, password: str) -> None:
+        """Spend what a real verify costs, so timing does not reveal unknown accounts."""
+        await self.warm_up()
+        assert self._dummy_hash is not None
         await self.verify(self._dummy_hash, password)

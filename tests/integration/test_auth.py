@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import bcrypt
@@ -15,25 +14,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
-from app.config import Settings
 from tests.conftest import SERVICE_TOKEN, make_settings
 from tests.integration.helpers import Store, running_service
 
 Client = AsyncTestClient[Litestar]
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-async def store(settings: Settings) -> AsyncIterator[Store]:
-    store = Store(settings)
-    yield store
-    await store.close()
-
-
-@pytest.fixture
-def transcript() -> list[httpx.Response]:
-    """Every response a test produced, for the no-secrets check."""
-    return []
 
 
 async def login(

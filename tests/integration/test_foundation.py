@@ -286,11 +286,6 @@ async def test_ready_reports_an_outage_and_recovers(engine_name: str, database_n
         server.close()
 
 
-@pytest.fixture(params=["mongoeco", "nx27017"])
-def engine_name(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def test_patch_rules_cover_the_user_fields() -> None:
     rules: PatchRules = UsersRepository.rules
     model_fields = {

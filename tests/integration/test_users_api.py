@@ -22,13 +22,6 @@ SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
 
 @pytest.fixture
-async def store(settings: Settings) -> AsyncIterator[Store]:
-    store = Store(settings)
-    yield store
-    await store.close()
-
-
-@pytest.fixture
 async def admin(client: Client, store: Store) -> dict[str, Any]:
     """A signed-in admin (the client carries the session cookie)."""
     user = await store.add_user("admin@example.org", role="admin", permissions=["users:manage"])
@@ -413,11 +406,6 @@ async def test_database_outage_is_503_on_api_routes(engine_name: str, database_n
             assert login.status_code == 503
     finally:
         server.close()
-
-
-@pytest.fixture(params=["mongoeco", "nx27017"])
-def engine_name(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 # --- concurrency, against the real HTTP server in its own process --------------------
