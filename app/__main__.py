@@ -48,6 +48,10 @@ def main() -> int:
             port=settings.port,
             workers=1,
             log_level="info",
+            access_log=settings.access_log,
+            # X-Forwarded-For is honoured by the service itself, and only from
+            # APP_TRUSTED_PROXIES; uvicorn's own rewrite would trust localhost.
+            proxy_headers=False,
             timeout_graceful_shutdown=10,
         )
     finally:

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -90,6 +91,7 @@ def running_service(mongodb_url: str, database: str, **env: str) -> Iterator[str
     process = subprocess.Popen(
         [sys.executable, "-m", "app"],
         env=environment,
+        cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
