@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery, QueryParameter
 
 from app.audit.repository import AuditLogsRepository
 from app.documents import parse_id
@@ -16,10 +16,11 @@ from app.security.guards import admin_only
 from app.security_events.models import Severity
 from app.security_events.repository import SecurityEventsRepository
 
-Limit = Annotated[int, Parameter(ge=1, le=100)]
-Cursor = Annotated[str, Parameter(max_length=2048)]
-Actor = Annotated[str, Parameter(max_length=80, pattern=r"^[\w:.-]+$")]
-Word = Annotated[str, Parameter(max_length=64, pattern=r"^[\w.-]+$")]
+# Constraints on the outermost type (see app/users/controllers.py).
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Cursor = Annotated[str | None, QueryParameter(max_length=2048)]
+Actor = Annotated[str | None, QueryParameter(max_length=80, pattern=r"^[\w:.-]+$")]
+Word = Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[\w.-]+$")]
 
 
 class AuditLogOut(msgspec.Struct, omit_defaults=True):
@@ -69,12 +70,12 @@ class AuditController(Controller):
     async def audit_logs(
         self,
         audit_logs: NamedDependency[AuditLogsRepository],
-        user_id: FromQuery[Actor | None] = None,
-        resource: FromQuery[Word | None] = None,
-        resource_id: FromQuery[Word | None] = None,
-        action: FromQuery[Word | None] = None,
-        limit: FromQuery[Limit] = 50,
-        cursor: FromQuery[Cursor | None] = None,
+        user_id: Actor = None,
+        resource: Word = None,
+        resource_id: Word = None,
+        action: Word = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> AuditLogPage:
         if resource_id is not None:
             parse_id(resource_id)
@@ -97,11 +98,11 @@ class AuditController(Controller):
     async def security_events(
         self,
         security_events_repository: NamedDependency[SecurityEventsRepository],
-        user_id: FromQuery[Actor | None] = None,
-        event_type: FromQuery[Word | None] = None,
+        user_id: Actor = None,
+        event_type: Word = None,
         severity: FromQuery[Severity | None] = None,
-        limit: FromQuery[Limit] = 50,
-        cursor: FromQuery[Cursor | None] = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> SecurityEventPage:
         page = await security_events_repository.paginate(
             _equal(user_id=user_id, event_type=event_type, severity=severity),

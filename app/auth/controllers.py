@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, PathParameter
 
 from app.auth.schemas import (
     LoginData,
@@ -27,7 +27,7 @@ from app.security.principal import Principal
 from app.security.tokens import SESSION_COOKIE
 from app.users.schemas import UserOut, user_out
 
-SessionIdPath = Annotated[str, Parameter(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+SessionIdPath = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
 
 
 def _clear_cookie(settings: Settings) -> Cookie:
@@ -106,7 +106,7 @@ class AuthController(Controller):
     async def revoke_session(
         self,
         request: Request[Principal, Any, Any],
-        session_id: FromPath[SessionIdPath],
+        session_id: SessionIdPath,
         auth_service: NamedDependency[AuthService],
         client_resolver: NamedDependency[ClientResolver],
     ) -> Success:

@@ -6,20 +6,18 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from app.auth.schemas import SessionOut, Success, session_out
 from app.security.guards import admin_only, allow, signed_in
 from app.security.middleware import ClientResolver
 from app.security.principal import Principal
 from app.users.schemas import (
+    PHONE_PATTERN,
     BatchGetIn,
     BatchGetOut,
-    Email,
     Label,
     PasswordSetIn,
-    Phone,
-    Role,
     SelfPatch,
     UserCreate,
     UserListOut,
@@ -29,11 +27,16 @@ from app.users.schemas import (
 )
 from app.users.service import UserFilters, UsersService
 
-IdPath = Annotated[str, Parameter(max_length=64)]
-Limit = Annotated[int, Parameter(ge=1, le=100)]
-Search = Annotated[str, Parameter(min_length=1, max_length=200)]
-Cursor = Annotated[str, Parameter(max_length=2048)]
-LabelsQuery = Annotated[list[Label], Parameter(max_items=100)]
+# Litestar enforces constraints declared on the parameter's outermost type, so
+# optional parameters carry them as `Annotated[X | None, QueryParameter(...)]`.
+IdPath = Annotated[str, PathParameter(max_length=64)]
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Cursor = Annotated[str | None, QueryParameter(max_length=2048)]
+RoleQuery = Annotated[str | None, QueryParameter(min_length=1, max_length=64)]
+EmailQuery = Annotated[str | None, QueryParameter(min_length=3, max_length=254)]
+PhoneQuery = Annotated[str | None, QueryParameter(pattern=PHONE_PATTERN, max_length=32)]
+SearchQuery = Annotated[str | None, QueryParameter(min_length=1, max_length=200)]
+LabelsQuery = Annotated[list[Label] | None, QueryParameter(max_items=100)]
 
 read = allow("users:manage", scope="users:read")
 write = allow("users:manage", scope="users:write")
@@ -48,7 +51,7 @@ class UsersController(Controller):
     tags = ["users"]
 
     @get("/{user_id:str}", guards=[read], summary="Get a user by ID (users.get)")
-    async def get_user(self, user_id: FromPath[IdPath], users_service: Users) -> UserOut:
+    async def get_user(self, user_id: IdPath, users_service: Users) -> UserOut:
         return user_out(await users_service.get(user_id))
 
     @post("/batch-get", guards=[read], status_code=200, summary="Get up to 100 users by ID")
@@ -57,21 +60,25 @@ class UsersController(Controller):
         return BatchGetOut(documents=[user_out(u) if u else None for u in found])
 
     @get("/by-email", guards=[read], summary="Get a user by email (getUserByEmail)")
-    async def by_email(self, email: FromQuery[Email], users_service: Users) -> UserOut:
+    async def by_email(
+        self,
+        email: Annotated[str, QueryParameter(min_length=3, max_length=254)],
+        users_service: Users,
+    ) -> UserOut:
         return user_out(await users_service.get_by_email(email))
 
     @get("/", guards=[admin_only], summary="List or search users (users.list)")
     async def list_users(
         self,
         users_service: Users,
-        role: FromQuery[Role | None] = None,
+        role: RoleQuery = None,
         is_active: Annotated[bool | None, QueryParameter(name="isActive")] = None,
-        search: FromQuery[Search | None] = None,
-        email: FromQuery[Email | None] = None,
-        phone: FromQuery[Phone | None] = None,
-        labels: FromQuery[LabelsQuery | None] = None,
-        limit: FromQuery[Limit] = 50,
-        cursor: FromQuery[Cursor | None] = None,
+        search: SearchQuery = None,
+        email: EmailQuery = None,
+        phone: PhoneQuery = None,
+        labels: LabelsQuery = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
         order: FromQuery[Literal["asc", "desc"]] = "asc",
         with_total: Annotated[bool, QueryParameter(name="withTotal")] = True,
     ) -> UserListOut:
@@ -113,7 +120,7 @@ class UsersController(Controller):
     async def patch_user(
         self,
         request: AnyRequest,
-        user_id: FromPath[IdPath],
+        user_id: IdPath,
         data: JSONBody[UserPatch],
         users_service: Users,
         client_resolver: Clients,
@@ -132,7 +139,7 @@ class UsersController(Controller):
     async def delete_user(
         self,
         request: AnyRequest,
-        user_id: FromPath[IdPath],
+        user_id: IdPath,
         users_service: Users,
         client_resolver: Clients,
     ) -> UserOut:
@@ -151,7 +158,7 @@ class UsersController(Controller):
     async def restore_user(
         self,
         request: AnyRequest,
-        user_id: FromPath[IdPath],
+        user_id: IdPath,
         users_service: Users,
         client_resolver: Clients,
     ) -> UserOut:
@@ -167,7 +174,7 @@ class UsersController(Controller):
         status_code=200,
         summary="Set lastLogin to now (updateLastLogin)",
     )
-    async def last_login(self, user_id: FromPath[IdPath], users_service: Users) -> Success:
+    async def last_login(self, user_id: IdPath, users_service: Users) -> Success:
         await users_service.update_last_login(user_id)
         return Success()
 
@@ -180,7 +187,7 @@ class UsersController(Controller):
     async def set_password(
         self,
         request: AnyRequest,
-        user_id: FromPath[IdPath],
+        user_id: IdPath,
         data: JSONBody[PasswordSetIn],
         users_service: Users,
         client_resolver: Clients,
@@ -191,9 +198,7 @@ class UsersController(Controller):
         return Success()
 
     @get("/{user_id:str}/sessions", guards=[admin_only], summary="A user's active sessions")
-    async def user_sessions(
-        self, user_id: FromPath[IdPath], users_service: Users
-    ) -> list[SessionOut]:
+    async def user_sessions(self, user_id: IdPath, users_service: Users) -> list[SessionOut]:
         return [session_out(s, None) for s in await users_service.sessions(user_id)]
 
     @post(
@@ -205,7 +210,7 @@ class UsersController(Controller):
     async def revoke_user_sessions(
         self,
         request: AnyRequest,
-        user_id: FromPath[IdPath],
+        user_id: IdPath,
         users_service: Users,
         client_resolver: Clients,
     ) -> Success:

@@ -41,7 +41,8 @@ def user_out(document: dict[str, Any]) -> UserOut:
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=260)]
 Role = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()\-]{1,32}$", max_length=32)]
+PHONE_PATTERN = r"^\+?[0-9 ()\-]{1,32}$"
+Phone = Annotated[str, msgspec.Meta(pattern=PHONE_PATTERN, max_length=32)]
 Avatar = Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2048)]
 Label = Annotated[str, msgspec.Meta(pattern=r"^[\w-]{1,36}$")]
 Labels = Annotated[list[Label], msgspec.Meta(max_length=100)]

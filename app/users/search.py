@@ -18,15 +18,31 @@ MAX_PREFIX = 20
 MAX_TERMS = 8  # further query terms are ignored: they add cost, not precision
 MAX_TERM_LENGTH = 64
 
-# Turkish letters that NFKD does not reduce to ASCII (dotless ı) or that must
-# fold the same whatever the case rules (İ/I/ı/i all mean "i" to a searcher).
+# Turkish letters that must fold the same whatever the case rules (İ/I/ı/i all
+# mean "i" to a searcher), and letters NFKD does not take apart.
 _TURKISH = str.maketrans({"ı": "i", "İ": "i", "I": "i"})
-_SPLIT = re.compile(r"[^0-9a-z]+")
+_UNDECOMPOSABLE = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "þ": "th",
+        "ð": "d",
+    }
+)
+_SPLIT = re.compile(r"[\W_]+")
 
 
 def fold(text: str) -> str:
     """Lower case without diacritics: "Işık" → "isik", "Ayşe" → "ayse"."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_TURKISH))
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TURKISH).translate(_UNDECOMPOSABLE))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold().translate(_TURKISH)
 

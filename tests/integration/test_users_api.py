@@ -517,3 +517,21 @@ async def test_paginated_walk_with_concurrent_inserts(
     pre_existing = [doc_id for doc_id in seen if doc_id in existing]
     assert sorted(pre_existing) == sorted(existing)
     assert len(pre_existing) == len(set(pre_existing)) == 1001
+
+
+async def test_query_parameters_are_validated(client: Client, admin: dict[str, Any]) -> None:
+    for params in (
+        {"search": "x" * 201},
+        {"role": "r" * 65},
+        {"email": "e" * 300},
+        {"phone": "not a phone"},
+        {"cursor": "c" * 3000},
+    ):
+        response = await client.get("/api/users", params=params)
+        assert response.status_code == 400, params
+        assert response.json()["code"] == "VALIDATION_ERROR"
+    for params in ({"user_id": "bad id!"}, {"action": "x" * 65}, {"limit": 0}):
+        response = await client.get("/api/audit-logs", params=params)
+        assert response.status_code == 400, params
+    too_long = await client.get(f"/api/users/{'a' * 65}")
+    assert too_long.status_code == 400

@@ -1,0 +1,115 @@
+"""Name search without a database: folding, tokens, query terms, ranking."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.users.search import (
+    MAX_PREFIX,
+    fold,
+    parse_query,
+    rank,
+    relevance,
+    search_tokens,
+    tokenize,
+)
+from tests.search_fixture import CASES, NAMES
+
+
+def matches(query: str, name: str) -> bool:
+    """What the database does: every index term present in the stored array."""
+    parsed = parse_query(query)
+    assert parsed is not None
+    return set(parsed.index_terms()) <= set(search_tokens(name))
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Işık", "isik"),
+        ("ISIK", "isik"),
+        ("İstanbul", "istanbul"),
+        ("Istanbul", "istanbul"),
+        ("Ayşe", "ayse"),
+        ("Sevgül", "sevgul"),
+        ("Özgür", "ozgur"),
+        ("Çağrı", "cagri"),
+        ("François", "francois"),
+        ("Søren", "soren"),
+        ("Wałęsa", "walesa"),
+        ("Straße", "strasse"),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_tokenize_splits_on_whitespace_and_punctuation() -> None:
+    assert tokenize("  Anne-Marie O'Connor, Jr. ") == ["anne", "marie", "o", "connor", "jr"]
+    assert tokenize("ali_veli ali") == ["ali", "veli"]
+    assert tokenize("!!!") == []
+
+
+def test_search_tokens_hold_words_and_prefixes() -> None:
+    tokens = search_tokens("Ayşe Gül")
+    assert {"w:ayse", "w:gul", "p:a", "p:ay", "p:ays", "p:ayse", "p:g", "p:gu", "p:gul"} == set(
+        tokens
+    )
+    assert tokens == sorted(tokens)
+
+
+def test_long_tokens_are_truncated_for_prefixes() -> None:
+    word = "a" * 30
+    tokens = search_tokens(word)
+    assert f"w:{word}" in tokens and f"p:{'a' * MAX_PREFIX}" in tokens
+    assert f"p:{'a' * (MAX_PREFIX + 1)}" not in tokens
+    assert matches(word, word) and matches(word[:25], word)
+
+
+def test_query_terms() -> None:
+    query = parse_query("Ayşe  ÇEL")
+    assert query is not None
+    assert query.index_terms() == ["w:ayse", "p:cel"]
+    assert parse_query(" -- ") is None
+    many = parse_query(" ".join(f"t{n}" for n in range(20)))
+    assert many is not None and len(many.index_terms()) == 8
+
+
+def test_prefix_only_for_the_last_term() -> None:
+    assert matches("ayse cel", "Ayşe Gül Çelik")
+    assert not matches("ays celik", "Ayşe Gül Çelik")
+    assert matches("celik ayse", "Ayşe Gül Çelik")
+
+
+def test_relevance_prefers_exact_then_leading_then_words() -> None:
+    query = parse_query("ayse")
+    assert query is not None
+    exact = relevance(query, "Ayşe")
+    leading = relevance(query, "Ayşe Kaya")
+    prefix = relevance(query, "Ayşegül Demir")
+    later = relevance(query, "Fatma Ayşe Kaya")
+    assert exact > leading > prefix
+    assert leading > later
+
+
+def test_rank_breaks_ties_newest_first() -> None:
+    query = parse_query("kaya")
+    assert query is not None
+    users = [
+        {"_id": "a", "name": "Ali Kaya", "_creationTime": 1.0},
+        {"_id": "b", "name": "Veli Kaya", "_creationTime": 2.0},
+        {"_id": "c", "name": "Kaya", "_creationTime": 0.5},
+    ]
+    assert [u["_id"] for u in rank(query, users)] == ["c", "b", "a"]
+
+
+def test_fixture_is_large_and_unique() -> None:
+    assert len(NAMES) >= 200 and len(set(NAMES)) == len(NAMES)
+    for _, expected in CASES:
+        assert set(expected) <= set(NAMES)
+
+
+@pytest.mark.parametrize(("query", "expected"), CASES, ids=[case[0] for case in CASES])
+def test_hand_written_cases_hold(query: str, expected: list[str]) -> None:
+    found = {name for name in NAMES if matches(query, name)}
+    assert found == set(expected)
