@@ -48,7 +48,9 @@ class Services:
         self.settings = settings
         self.database = Database(settings)
         self.cursors = CursorCodec(settings.cursor_secret.encode())
-        self.users_repository = UsersRepository(self.database, self.cursors)
+        self.users_repository = UsersRepository(
+            self.database, self.cursors, batch_reads=settings.batch_reads
+        )
         self.sessions_repository = SessionsRepository(self.database, self.cursors)
         self.security_events_repository = SecurityEventsRepository(self.database, self.cursors)
         self.audit_logs_repository = AuditLogsRepository(self.database, self.cursors)

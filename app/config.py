@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     server_selection_timeout_ms: int = 5000
     connect_timeout_ms: int = 5000
     socket_timeout_ms: int = 10000
+    # Concurrent reads by ID share one $in query (app/batching.py).
+    batch_reads: bool = True
 
     # Signs list cursors. Every instance behind one load balancer needs the
     # same value; unset, each process picks its own (cursors die on restart).

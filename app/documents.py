@@ -23,6 +23,7 @@ from pydantic import ConfigDict, Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from app.batching import BatchedGetter
 from app.errors import InvalidCursor, InvalidId, NotFound, ValidationError
 
 ID_FIELD = "_id"
@@ -204,12 +205,15 @@ class Repository:
     # projected away here; secrets are projected away by the subclass.
     hidden: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, database: CollectionSource, cursors: CursorCodec) -> None:
+    def __init__(
+        self, database: CollectionSource, cursors: CursorCodec, *, batch_reads: bool = True
+    ) -> None:
         # Collections come from this app's own client, not from Beanie's
         # class-level binding, so two apps in one process never share one.
         self.database = database
         self.cursors = cursors
         self.collection_name: str = self.model.Settings.name
+        self._batched = BatchedGetter(self._fetch_many) if batch_reads else None
 
     @property
     def collection(self) -> Any:
@@ -255,7 +259,15 @@ class Repository:
         return int(result[0]["n"]) if result else 0
 
     async def get(self, doc_id: str, *, include_hidden: bool = False) -> dict[str, Any] | None:
+        """One document by ID. Plain reads (no hidden fields) made concurrently
+        share one query; the result may be shared too: do not mutate it."""
+        if self._batched is not None and not include_hidden:
+            return await self._batched.get(doc_id)
         return await self.find_one({ID_FIELD: doc_id}, self._projection(include_hidden))
+
+    async def _fetch_many(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        documents = await self.find({ID_FIELD: {"$in": ids}}, self._projection())
+        return {document[ID_FIELD]: document for document in documents}
 
     async def require(self, doc_id: str, *, include_hidden: bool = False) -> dict[str, Any]:
         document = await self.get(doc_id, include_hidden=include_hidden)
@@ -269,8 +281,7 @@ class Repository:
         """One query for all IDs; results in the order asked, ``None`` where missing."""
         if not ids:
             return []
-        documents = await self.find({ID_FIELD: {"$in": list(set(ids))}}, self._projection())
-        found = {document[ID_FIELD]: document for document in documents}
+        found = await self._fetch_many(list(set(ids)))
         return [found.get(doc_id) for doc_id in ids]
 
     async def insert(

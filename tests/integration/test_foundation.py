@@ -294,3 +294,11 @@ def test_patch_rules_cover_the_user_fields() -> None:
     assert rules.required | rules.optional | rules.protected | {"_id", "_creationTime"} == (
         model_fields - {"revision_id"}
     )
+
+
+async def test_concurrent_gets_by_id_are_each_answered(users: UsersRepository) -> None:
+    created = [await users.insert(user_fields(500 + n)) for n in range(30)]
+    wanted = [doc["_id"] for doc in created] + ["b" * 24] + [created[0]["_id"]]
+    results = await asyncio.gather(*(users.get(doc_id) for doc_id in wanted))
+    assert [doc and doc["_id"] for doc in results] == [*wanted[:30], None, wanted[0]]
+    assert all("passwordHash" not in doc for doc in results if doc)
