@@ -84,3 +84,8 @@ class ManagementCLI(CLIPluginProtocol):
 
             _run(app, nothing)
             click.echo("indexes ready")
+
+        @db.command("reindex-search", help="Recompute every user's name-search helpers.")
+        def reindex_search(app: Litestar) -> None:
+            count = _run(app, lambda s: s.users.reindex_search())
+            click.echo(f"re-indexed {count} user(s)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pymongo import UpdateOne
+
 from app.documents import PatchRules, Repository
 from app.users.models import SEARCH_TOKENS, User
 
@@ -55,5 +57,22 @@ class UsersRepository(Repository):
         """Users whose search helpers hold every term (``$all`` on ``by_search``;
         plain equality on an indexed array element fails on one engine)."""
         return await self.find(
-            {SEARCH_TOKENS: {"$all": terms}, **filters}, self._projection(), limit=limit
+            {SEARCH_TOKENS: {"$all": terms}, **filters},
+            # Ranking needs only these; the page's documents are read after.
+            {"_id": 1, "name": 1, "_creationTime": 1},
+            limit=limit,
+        )
+
+    async def names(self, after_id: str | None, limit: int) -> list[dict[str, Any]]:
+        """(``_id``, ``name``) in ``_id`` order, for re-indexing the search helpers."""
+        query = {"_id": {"$gt": after_id}} if after_id else {}
+        return await self.find(query, {"_id": 1, "name": 1}, sort=[("_id", 1)], limit=limit)
+
+    async def set_search_tokens(self, tokens_by_id: dict[str, list[str]]) -> None:
+        await self.collection.bulk_write(
+            [
+                UpdateOne({"_id": doc_id}, {"$set": {SEARCH_TOKENS: tokens}})
+                for doc_id, tokens in tokens_by_id.items()
+            ],
+            ordered=False,
         )

@@ -147,10 +147,22 @@ class UsersService:
         next_cursor = (
             self.cursors.encode(fingerprint, list(chunk[-1][0])) if chunk else (cursor or "")
         )
+        documents = await self.users.get_many([user["_id"] for _, user in chunk])
         return UserPage(
-            Page([user for _, user in chunk], next_cursor, is_done),
+            Page([doc for doc in documents if doc is not None], next_cursor, is_done),
             len(keyed) if with_total else None,
         )
+
+    async def reindex_search(self, batch: int = 500) -> int:
+        """Recompute every user's search helpers (after a change of tokenizer)."""
+        done, after = 0, None
+        while users := await self.users.names(after, batch):
+            await self.users.set_search_tokens(
+                {user["_id"]: search_tokens(user["name"]) for user in users}
+            )
+            done += len(users)
+            after = users[-1]["_id"]
+        return done
 
     # --- writes ------------------------------------------------------------------------
 

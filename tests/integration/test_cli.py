@@ -81,3 +81,12 @@ async def test_create_admin_asks_for_the_password(cli_env: Settings, engine: Any
         )
         assert login.status_code == 200
         assert login.json()["data"]["user"]["role"] == "admin"
+
+
+async def test_reindex_search_rebuilds_the_helpers(
+    cli_env: Settings, engine: Any, store: Any
+) -> None:
+    await store.add_user("old@example.org", name="Gülşen Öztürk", searchTokens=["stale"])
+    assert "re-indexed 1" in (await run("db", "reindex-search"))
+    stored = await store.db.users.find_one({"email": "old@example.org"})
+    assert "stale" not in stored["searchTokens"] and "c:gulsen oz" in stored["searchTokens"]

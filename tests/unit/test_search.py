@@ -50,11 +50,26 @@ def test_tokenize_splits_on_whitespace_and_punctuation() -> None:
     assert tokenize("!!!") == []
 
 
-def test_search_tokens_hold_words_and_prefixes() -> None:
+def test_search_tokens_hold_words_prefixes_and_pairs() -> None:
     tokens = search_tokens("Ayşe Gül")
-    assert {"w:ayse", "w:gul", "p:a", "p:ay", "p:ays", "p:ayse", "p:g", "p:gu", "p:gul"} == set(
-        tokens
-    )
+    assert {
+        "w:ayse",
+        "w:gul",
+        "p:a",
+        "p:ay",
+        "p:ays",
+        "p:ayse",
+        "p:g",
+        "p:gu",
+        "p:gul",
+        "c:ayse g",
+        "c:ayse gu",
+        "c:ayse gul",
+        "c:gul a",
+        "c:gul ay",
+        "c:gul ays",
+        "c:gul ayse",
+    } == set(tokens)
     assert tokens == sorted(tokens)
 
 
@@ -69,10 +84,12 @@ def test_long_tokens_are_truncated_for_prefixes() -> None:
 def test_query_terms() -> None:
     query = parse_query("Ayşe  ÇEL")
     assert query is not None
-    assert query.index_terms() == ["w:ayse", "p:cel"]
+    assert query.index_terms() == ["c:ayse cel"]
+    three = parse_query("mehmet ali ka")
+    assert three is not None and three.index_terms() == ["c:ali ka", "w:mehmet"]
     assert parse_query(" -- ") is None
     many = parse_query(" ".join(f"t{n}" for n in range(20)))
-    assert many is not None and len(many.index_terms()) == 8
+    assert many is not None and len(many.terms) == 8
 
 
 def test_prefix_only_for_the_last_term() -> None:
