@@ -226,6 +226,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("ozturk", ["İsmail Öztürk", "Hasan Öztürk", "Ismail Ozturk"]),
     ("SEVGUL", ["Sevgül Şahin"]),
     ("cagri", ["Çağrı Doğan", "Cagri Kaya"]),
+    ("ozgur", ["Özgür Çetin"]),
     ("kilic", ["Irmak Kılıç"]),
     # dotted and dotless i
     ("ismail", ["İsmail Öztürk", "Ismail Ozturk"]),
@@ -314,6 +315,20 @@ CASES: list[tuple[str, list[str]]] = [
     ("ayse gul", ["Ayşe Gül Çelik"]),
     ("mehmet ali", ["Mehmet Ali Kaya"]),
     ("nur yil", ["Nur Yılmaz"]),
+    ("celik ay", ["Ayşe Gül Çelik", "Celik Ayyildiz"]),  # any word order
+    # the last prefix may fall in the word just matched whole
+    ("kaya ka", ["Ayşe Kaya", "Mehmet Ali Kaya", "Nurhan Kaya", "Cagri Kaya", "Isik Kaya"]),
+    (
+        "yilmaz yil",
+        [
+            "Işık Yılmaz",
+            "Mehmet Yılmaz",
+            "Nur Yılmaz",
+            "Fadime Yılmaz",
+            "Rüya Yılmaz",
+            "Yılmaz Erdoğan",
+        ],
+    ),
     # punctuation and international names
     ("o'con", ["Sean O'Connor"]),
     ("anne-mar", ["Anne-Marie Dupont"]),

@@ -64,10 +64,12 @@ def search_tokens(name: str) -> list[str]:
     """The hidden array stored with a name.
 
     ``w:<word>`` and ``p:<prefix>`` serve one-term queries. ``c:<word> <prefix>``
-    (a whole word, then a prefix of another word of the name) serves queries of
-    several terms with ONE index lookup whose matches are exactly the results:
-    with ``w:``/``p:`` alone the database would read every name containing the
-    first word and filter, which grows with the collection.
+    (a whole word, then a prefix of any word of the name, itself included)
+    serves queries of several terms with ONE index lookup whose matches are
+    exactly the results: with ``w:``/``p:`` alone the database would read every
+    name containing the first word and filter, which grows with the collection.
+    ``c:A B`` is present exactly when ``w:A`` and ``p:B`` both are, so the pairs
+    change the cost of a query, never its results.
     """
     tokens = tokenize(name)
     entries: set[str] = set()
@@ -75,8 +77,7 @@ def search_tokens(name: str) -> list[str]:
         entries.add(f"w:{token}")
         entries.update(f"p:{prefix}" for prefix in _prefixes(token))
         for other in tokens:
-            if other != token:
-                entries.update(f"c:{token} {prefix}" for prefix in _prefixes(other))
+            entries.update(f"c:{token} {prefix}" for prefix in _prefixes(other))
     return sorted(entries)
 
 
@@ -90,15 +91,14 @@ class SearchQuery:
         return (*self.words, self.prefix)
 
     def index_terms(self) -> list[str]:
-        """Entries that must all be in a name's array. The first one is the most
-        selective (the index serves it); the rest are checked on its matches."""
+        """Entries that must all be in a name's array: the meaning is "every
+        earlier term as a whole word, the last as a prefix". The first entry is
+        the most selective (the index serves it); the rest are checked on its
+        matches."""
         prefix = self.prefix[:MAX_PREFIX]
         if not self.words:
             return [f"p:{prefix}"]
         *others, last = self.words
-        if last == prefix:
-            # "ali ali": the same word twice needs no second token
-            return [f"w:{last}", *(f"w:{word}" for word in others)]
         return [f"c:{last} {prefix}", *(f"w:{word}" for word in others)]
 
 
@@ -109,39 +109,51 @@ def parse_query(text: str) -> SearchQuery | None:
     return SearchQuery(words=tuple(terms[:-1]), prefix=terms[-1])
 
 
+def _term_score(term: str, tokens: list[str], as_prefix: bool) -> float:
+    # The best match anywhere in the name, so "ali" in "Alihan Ali" scores as
+    # a whole word; earlier words count slightly more.
+    best = 0.0
+    for position, token in enumerate(tokens):
+        if token == term:
+            best = max(best, 10.0 - min(position, 5))
+        elif as_prefix and token.startswith(term):
+            best = max(best, 5.0 - min(position, 4))
+    return best
+
+
 def relevance(query: SearchQuery, name: str) -> float:
-    """Higher is better. Exact name, then names that start with the query, then
-    whole-word over prefix matches, earlier positions, shorter names."""
+    """Higher is better: the exact name (+100), then names that start with the
+    query (+50), then per term a whole-word match (10 - position, at least 5)
+    over a prefix match of the last term (5 - position, at least 1), minus 0.1
+    per word of the name (at most 1) so shorter names win otherwise equal."""
     tokens = tokenize(name)
     if not tokens:
         return 0.0
+    words, count = query.words, len(query.words)
     score = 0.0
     if tuple(tokens) == query.terms:
         score += 100.0
-    if tuple(tokens[: len(query.terms)]) == query.terms or (
-        tuple(tokens[: len(query.words)]) == query.words
-        and len(tokens) > len(query.words)
-        and tokens[len(query.words)].startswith(query.prefix)
+    if (
+        tuple(tokens[:count]) == words
+        and len(tokens) > count
+        and tokens[count].startswith(query.prefix)
     ):
         score += 50.0
-    for term in query.terms:
-        for position, token in enumerate(tokens):
-            if token == term:
-                score += 10.0 - min(position, 5)
-                break
-            if token.startswith(term):
-                score += 5.0 - min(position, 4)
-                break
-    # Shorter names are closer matches; small enough never to outrank a match.
+    score += sum(_term_score(word, tokens, as_prefix=False) for word in words)
+    score += _term_score(query.prefix, tokens, as_prefix=True)
     return score - min(len(tokens), 10) * 0.1
 
 
-def rank(query: SearchQuery, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Relevance order; ties newest first (then by ``_id`` for a total order)."""
+def rank(
+    query: SearchQuery, candidates: list[dict[str, Any]], key: str = "name"
+) -> list[dict[str, Any]]:
+    """Relevance order; ties newest first, then by ``_id``: the service pages
+    with a (relevance, ``_creationTime``, ``_id``) cursor, which needs a total
+    order. ``sorted`` is stable, so documents without ``_id`` keep input order."""
     return sorted(
         candidates,
         key=lambda user: (
-            relevance(query, user.get("name", "")),
+            relevance(query, str(user.get(key, ""))),
             float(user.get("_creationTime", 0.0)),
             str(user.get("_id", "")),
         ),
