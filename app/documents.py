@@ -192,6 +192,17 @@ def _duplicate_index(exc: DuplicateKeyError) -> str | None:
     return match.group(1) if match else None
 
 
+def _and(query: Mapping[str, Any], extra: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Both conditions; merged when their fields differ (simpler for every engine)."""
+    if not extra:
+        return query
+    if not query:
+        return extra
+    if set(query) & set(extra) or any(key.startswith("$") for key in query):
+        return {"$and": [query, extra]}
+    return {**query, **extra}
+
+
 class CollectionSource(Protocol):
     def collection(self, name: str) -> Any: ...
 
@@ -338,31 +349,31 @@ class Repository:
     ) -> Page:
         """Keyset pagination over (``_creationTime``, ``_id``): no offsets, no scans."""
         fingerprint = query_fingerprint(self.collection_name, query, order)
-        conditions: list[Mapping[str, Any]] = [query] if query else []
+        direction = ASCENDING if order == "asc" else DESCENDING
+        after = "$gt" if order == "asc" else "$lt"
+        fields = projection if projection is not None else self._projection()
+        sort = [(CREATION_TIME, direction), (ID_FIELD, direction)]
+        documents: list[dict[str, Any]] = []
         if cursor:
             creation_time, last_id = self.cursors.decode(fingerprint, cursor)
-            after = "$gt" if order == "asc" else "$lt"
-            conditions.append(
-                {
-                    "$or": [
-                        {CREATION_TIME: {after: creation_time}},
-                        {CREATION_TIME: creation_time, ID_FIELD: {after: last_id}},
-                    ]
-                }
-            )
-        if not conditions:
-            full: Mapping[str, Any] = {}
-        elif len(conditions) == 1:
-            full = conditions[0]
+            # Two plain index scans rather than one $or, and the _id bound checked
+            # here: one engine answers a range on _id, or an $or, by scanning the
+            # collection. First the rest of the cursor's _creationTime (ties are
+            # rare: times have sub-millisecond precision), then what follows it.
+            ties = await self.find(_and(query, {CREATION_TIME: creation_time}), fields, sort=sort)
+            documents = [
+                document
+                for document in ties
+                if (document[ID_FIELD] > last_id) == (order == "asc")
+                and document[ID_FIELD] != last_id
+            ][: limit + 1]
+            start: Mapping[str, Any] = {CREATION_TIME: {after: creation_time}}
         else:
-            full = {"$and": conditions}
-        direction = ASCENDING if order == "asc" else DESCENDING
-        documents = await self.find(
-            full,
-            projection if projection is not None else self._projection(),
-            sort=[(CREATION_TIME, direction), (ID_FIELD, direction)],
-            limit=limit + 1,
-        )
+            start = {}
+        if len(documents) <= limit:
+            documents += await self.find(
+                _and(query, start), fields, sort=sort, limit=limit + 1 - len(documents)
+            )
         is_done = len(documents) <= limit
         documents = documents[:limit]
         if documents:

@@ -302,3 +302,22 @@ async def test_concurrent_gets_by_id_are_each_answered(users: UsersRepository) -
     results = await asyncio.gather(*(users.get(doc_id) for doc_id in wanted))
     assert [doc and doc["_id"] for doc in results] == [*wanted[:30], None, wanted[0]]
     assert all("passwordHash" not in doc for doc in results if doc)
+
+
+async def test_paginate_walks_ties_on_creation_time(users: UsersRepository) -> None:
+    """Documents sharing one _creationTime (e.g. an import) are each seen once."""
+    ids = []
+    for n in range(9):
+        doc = await users.insert(user_fields(600 + n, _creationTime=1000.0 + n // 4))
+        ids.append(doc["_id"])
+    expected = sorted(ids, key=lambda i: (1000.0 + ids.index(i) // 4, i))
+    for order, want in (("asc", expected), ("desc", expected[::-1])):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = await users.paginate({}, order=order, limit=2, cursor=cursor)  # type: ignore[arg-type]
+            seen.extend(doc["_id"] for doc in page.documents)
+            cursor = page.continue_cursor
+            if page.is_done:
+                break
+        assert seen == want
