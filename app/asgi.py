@@ -111,8 +111,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await services.passwords.warm_up()
-        async with database_lifespan(services.database):
-            yield
+        try:
+            async with database_lifespan(services.database):
+                yield
+        finally:
+            services.passwords.close()
 
     return Litestar(
         route_handlers=[

@@ -1,14 +1,22 @@
 """Password hashing: argon2id for new hashes, bcrypt to verify the panel's legacy ones.
 
-Every hash and verify runs in a worker thread behind a semaphore: argon2id
-takes ``memory_kib`` of memory per call, so a burst of logins can neither
-exhaust memory nor stall the event loop.
+Every hash and verify runs in a pool of ``hash_concurrency`` worker threads:
+argon2id takes ``memory_kib`` of memory per call, so a burst of logins can
+neither exhaust memory nor stall the event loop. The workers run at a lower
+CPU priority (Linux applies nice per thread, and argon2's own lane threads
+inherit it), so request handling keeps the cores it needs while hashes run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import bcrypt
 from argon2 import PasswordHasher, Type
@@ -36,6 +44,14 @@ def check_password_input(password: str, field: str = "password") -> bytes:
     return encoded
 
 
+HASH_THREAD_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICENESS)
+
+
 @dataclass(frozen=True)
 class Verification:
     ok: bool
@@ -50,12 +66,18 @@ class Passwords:
             parallelism=settings.argon2_parallelism,
             type=Type.ID,
         )
-        self._slots = asyncio.Semaphore(max(1, settings.hash_concurrency))
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, settings.hash_concurrency),
+            thread_name_prefix="password-hash",
+            initializer=_lower_priority,
+        )
         self._dummy_hash: str | None = None
 
-    async def _in_thread[T](self, function: object, *args: object) -> T:
-        async with self._slots:
-            return await asyncio.to_thread(function, *args)  # type: ignore[arg-type]
+    async def _in_thread[T](self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def hash(self, password: str) -> str:
         check_password_input(password)
