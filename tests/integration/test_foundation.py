@@ -14,10 +14,10 @@ from pymongo import AsyncMongoClient
 from app.asgi import create_app
 from app.config import Settings
 from app.db import DOCUMENT_MODELS, Database
-from app.documents import CursorCodec, DuplicateKey, PatchRules
+from app.documents import CursorCodec, DuplicateKey, Order, PatchRules
 from app.errors import InvalidCursor, NotFound, ValidationError
 from app.users.repository import UsersRepository
-from tests.conftest import make_settings
+from tests.conftest import SERVICE_TOKEN, make_settings
 from tests.engines import make_engine
 
 Client = AsyncTestClient[Litestar]
@@ -189,18 +189,22 @@ async def test_patch_to_a_taken_email_is_rejected(users: UsersRepository) -> Non
     assert stored is not None and stored["email"] == "user13@example.org"
 
 
+async def walk(users: UsersRepository, order: Order, limit: int) -> list[str]:
+    """Every page of an unfiltered list, following the cursors."""
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await users.paginate({}, order=order, limit=limit, cursor=cursor)
+        seen.extend(doc["_id"] for doc in page.documents)
+        cursor = page.continue_cursor
+        if page.is_done:
+            return seen
+
+
 async def test_paginate_walks_every_document_once_in_both_orders(users: UsersRepository) -> None:
     ids = [(await users.insert(user_fields(200 + n)))["_id"] for n in range(23)]
-    for order, expected in (("asc", ids), ("desc", ids[::-1])):
-        seen: list[str] = []
-        cursor = None
-        while True:
-            page = await users.paginate({}, order=order, limit=5, cursor=cursor)  # type: ignore[arg-type]
-            seen.extend(doc["_id"] for doc in page.documents)
-            cursor = page.continue_cursor
-            if page.is_done:
-                break
-        assert seen == expected
+    assert await walk(users, "asc", 5) == ids
+    assert await walk(users, "desc", 5) == ids[::-1]
 
 
 async def test_paginate_with_a_filter(users: UsersRepository) -> None:
@@ -276,6 +280,14 @@ async def test_ready_reports_an_outage_and_recovers(engine_name: str, database_n
             assert down.status_code == 503
             assert down.json()["code"] == "DATABASE_UNAVAILABLE"
             assert (await client.get("/health")).status_code == 200
+            # Every route that needs the database answers the same way.
+            service = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+            user = await client.get(f"/api/users/{'a' * 24}", headers=service)
+            assert user.status_code == 503 and user.json()["code"] == "DATABASE_UNAVAILABLE"
+            login = await client.post(
+                "/api/auth/login", json={"email": "a@example.org", "password": "whatever!"}
+            )
+            assert login.status_code == 503
             server.start()
             for _ in range(50):
                 if (await client.get("/ready")).status_code == 200:
@@ -311,13 +323,5 @@ async def test_paginate_walks_ties_on_creation_time(users: UsersRepository) -> N
         doc = await users.insert(user_fields(600 + n, _creationTime=1000.0 + n // 4))
         ids.append(doc["_id"])
     expected = sorted(ids, key=lambda i: (1000.0 + ids.index(i) // 4, i))
-    for order, want in (("asc", expected), ("desc", expected[::-1])):
-        seen: list[str] = []
-        cursor = None
-        while True:
-            page = await users.paginate({}, order=order, limit=2, cursor=cursor)  # type: ignore[arg-type]
-            seen.extend(doc["_id"] for doc in page.documents)
-            cursor = page.continue_cursor
-            if page.is_done:
-                break
-        assert seen == want
+    assert await walk(users, "asc", 2) == expected
+    assert await walk(users, "desc", 2) == expected[::-1]
