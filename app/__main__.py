@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-import uvicorn
+from granian import Granian
+from granian.constants import Interfaces
 
 from app.config import get_settings
 from app.engine import EmbeddedEngine, EngineError, StopRequested
@@ -21,8 +22,8 @@ from app.engine import EmbeddedEngine, EngineError, StopRequested
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
-    # uvicorn re-raises the signal it caught after draining; these handlers
-    # make that a flag instead of an abrupt exit, so the engine is stopped.
+    # Until the HTTP server takes over the signals, Ctrl-C or SIGTERM must not
+    # end this process before the engine is stopped.
     StopRequested().install()
     engine: EmbeddedEngine | None = None
     if settings.mongodb_url:
@@ -41,19 +42,17 @@ def main() -> int:
         print(f"database: embedded engine at {engine.url} (data in {engine.data_dir})", flush=True)
     print(f"service: http://{settings.host}:{settings.port}", flush=True)
     try:
-        uvicorn.run(
+        # granian over uvicorn: in scripts/bench it served GET-by-ID 2-28% faster
+        # (never slower) at 10-20% less CPU per request; the README has the table.
+        Granian(
             "app.asgi:create_app",
             factory=True,
-            host=settings.host,
+            address=settings.host,
             port=settings.port,
+            interface=Interfaces.ASGI,
             workers=1,
-            log_level="info",
-            access_log=settings.access_log,
-            # X-Forwarded-For is honoured by the service itself, and only from
-            # APP_TRUSTED_PROXIES; uvicorn's own rewrite would trust localhost.
-            proxy_headers=False,
-            timeout_graceful_shutdown=10,
-        )
+            log_access=settings.access_log,
+        ).serve()
     finally:
         if engine is not None:
             engine.stop()

@@ -6,11 +6,11 @@ Method
   own nx-27017 engine (``app.engine.EmbeddedEngine``) in a temporary directory
   on a free port and stops it at the end; with it, that server is used under a
   new database name that is dropped at the end.
-* Service: ``python -m app`` (uvicorn, one worker) in a separate process, with
+* Service: ``python -m app`` (granian, one worker) in a separate process, with
   ``APP_MONGODB_URL``/``APP_DATABASE``/``APP_PORT``, a service token
   (``APP_SERVICE_TOKENS``) and a bootstrap admin. The service creates its
-  indexes at start-up (``init_beanie``), before anything is seeded. Granian
-  (``granian --interface asgi --factory app.asgi:create_app --workers 1``) is
+  indexes at start-up (``init_beanie``), before anything is seeded. Uvicorn
+  (``uvicorn --factory app.asgi:create_app --workers 1``) is
   started beside it, when installed, for the server comparison of figure 1.
 * Data: users inserted directly with PyMongo ``insert_many`` in batches of
   1000, shaped like the service's documents (Turkish names, unique emails,
@@ -238,8 +238,8 @@ def package_version(name: str) -> str:
 
 def versions_line(engine: str) -> str:
     parts = [f"Python {platform.python_version()}"]
-    parts += [f"{p} {package_version(p)}" for p in ("pymongo", "litestar", "beanie", "uvicorn")]
-    parts += [f"granian {package_version('granian')}", f"engine {engine}"]
+    parts += [f"{p} {package_version(p)}" for p in ("pymongo", "litestar", "beanie", "granian")]
+    parts += [f"uvicorn {package_version('uvicorn')}", f"engine {engine}"]
     return ", ".join(parts)
 
 
@@ -286,19 +286,22 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLOCK_TICKS
 
 
-def rss_bytes(pid: int) -> int:
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+def rss_bytes(pids: list[int]) -> int:
+    """VmRSS summed over these processes (the server's main process and workers)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+    return total
 
 
 class RssPeak:
-    """Polls one process's VmRSS every 10 ms in a thread; ``peak`` in bytes."""
+    """Polls the VmRSS of a process tree every 10 ms in a thread; ``peak`` in bytes."""
 
-    def __init__(self, pid: int, interval: float = 0.01) -> None:
-        self.pid, self.interval, self.peak = pid, interval, 0
+    def __init__(self, pids: list[int], interval: float = 0.01) -> None:
+        self.pid, self.interval, self.peak = pids, interval, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
@@ -317,7 +320,7 @@ class RssPeak:
 
 
 class Service:
-    """One service process (uvicorn or granian) started and stopped by the bench."""
+    """One service process (granian or uvicorn) started and stopped by the bench."""
 
     def __init__(self, name: str, command: list[str], env: dict[str, str], port: int, log: Path):
         self.name, self.command, self.env, self.port, self.log = name, command, env, port, log
@@ -692,7 +695,7 @@ class Bench:
         return http_operation(self.clients[server], calls, self.problems, offset)
 
     async def get(self, path: str, token: str | None = None) -> Any:
-        status, body = await self.clients["uvicorn"].call(1000, Call("GET", path, token))
+        status, body = await self.clients["granian"].call(1000, Call("GET", path, token))
         if status != 200:
             raise RuntimeError(f"GET {path}: {status} {body[:300]!r}")
         return json.loads(body)
@@ -735,7 +738,7 @@ async def figure_reads(bench: Bench) -> None:
             p50[server].append(result.ms(0.50))
             p99[server].append(result.ms(0.99))
             cpu[server].append(result.cpu_us(result.server_cpu))
-            if server == "uvicorn":
+            if server == "granian":
                 bench.client_cpu_us.append(result.cpu_us(result.client_cpu))
                 if bench.engine_pid:
                     engine_cpu.append(result.cpu_us(result.engine_cpu))
@@ -746,12 +749,12 @@ async def figure_reads(bench: Bench) -> None:
         bench.add(f"get_by_id.{server}.p99", "ms", p99[server])
     bench.add("get_by_id.floor.find_one_rate", "req/s", rate["floor"])
     for server in servers:
-        target = {"target": 0.7} if server == "uvicorn" else {}
+        target = {"target": 0.7} if server == "granian" else {}
         bench.add(
             f"get_by_id.{server}.vs_floor", "ratio", ratios(rate[server], rate["floor"]), **target
         )
-    if "granian" in rate:
-        bench.add("get_by_id.granian_vs_uvicorn", "ratio", ratios(rate["granian"], rate["uvicorn"]))
+    if "uvicorn" in rate:
+        bench.add("get_by_id.uvicorn_vs_granian", "ratio", ratios(rate["uvicorn"], rate["granian"]))
     bench.add("get_by_id.engine_cpu", "µs/req", engine_cpu)
     await figure_cpu(bench, cpu)
 
@@ -768,7 +771,7 @@ async def figure_cpu(bench: Bench, get_cpu: dict[str, list[float]]) -> None:
     for server in bench.services:
         bench.add(f"cpu.{server}.get_by_id", "µs/req", get_cpu[server])
         bench.add(f"cpu.{server}.health", "µs/req", health[server])
-        target = {"target": 3.0, "at_least": False} if server == "uvicorn" else {}
+        target = {"target": 3.0, "at_least": False} if server == "granian" else {}
         bench.add(
             f"cpu.{server}.get_vs_health",
             "ratio",
@@ -807,12 +810,12 @@ async def figure_batch(bench: Bench) -> None:
     cpu: list[float] = []
     for _ in range(sizes.rounds):
         calls = _batch_calls(bench, sizes.batch_requests)
-        result = await bench.measured("uvicorn", bench.http("uvicorn", calls), sizes.batch_requests)
+        result = await bench.measured("granian", bench.http("granian", calls), sizes.batch_requests)
         docs.append(result.rate * 100)
         cpu.append(result.cpu_us(result.server_cpu) / 100)
         single_calls = _get_calls(bench, sizes.get_requests)
         single = await bench.measured(
-            "uvicorn", bench.http("uvicorn", single_calls), sizes.get_requests
+            "granian", bench.http("granian", single_calls), sizes.get_requests
         )
         singles.append(single.rate)
         floor.append((await _batch_floor_round(bench, sizes.batch_requests)).rate * 100)
@@ -848,8 +851,8 @@ async def _p50_rounds(bench: Bench, calls: Callable[[int], Call], count: int) ->
     """p50 (ms) of ``count`` single requests, per round."""
     values = []
     for _ in range(bench.sizes.rounds):
-        operation = bench.http("uvicorn", calls)
-        result = await bench.measured("uvicorn", operation, count, 1, bench.sizes.scale_seconds)
+        operation = bench.http("granian", calls)
+        result = await bench.measured("granian", operation, count, 1, bench.sizes.scale_seconds)
         values.append(result.ms(0.50))
     return values
 
@@ -929,7 +932,7 @@ def _login_calls(bench: Bench) -> Callable[[int], Call]:
 
 
 async def _me_p99(bench: Bench) -> float:
-    me = bench.http("uvicorn", lambda i: Call("GET", "/api/auth/me", bench.admin_token))
+    me = bench.http("granian", lambda i: Call("GET", "/api/auth/me", bench.admin_token))
     result = await run_load(
         me, count=bench.sizes.me_requests, concurrency=1, max_seconds=bench.sizes.load_seconds
     )
@@ -939,7 +942,7 @@ async def _me_p99(bench: Bench) -> float:
 async def _me_p99_under_logins(bench: Bench) -> float:
     """/me p99 while 8 logins are in flight all the time (bounded in count and time)."""
     stop = asyncio.Event()
-    login = bench.http("uvicorn", _login_calls(bench), offset=200)
+    login = bench.http("granian", _login_calls(bench), offset=200)
 
     async def keep_logging_in(worker: int) -> None:
         for index in range(10_000):
@@ -964,8 +967,8 @@ async def figure_logins(bench: Bench) -> None:
     idle: list[float] = []
     loaded: list[float] = []
     for _ in range(sizes.rounds):
-        login = bench.http("uvicorn", _login_calls(bench))
-        result = await bench.measured("uvicorn", login, sizes.logins, LOGIN_CONCURRENCY)
+        login = bench.http("granian", _login_calls(bench))
+        result = await bench.measured("granian", login, sizes.logins, LOGIN_CONCURRENCY)
         rate.append(result.rate)
         cpu.append(result.cpu_us(result.server_cpu) / 1000)
         idle.append(await _me_p99(bench))
@@ -981,16 +984,18 @@ async def figure_logins(bench: Bench) -> None:
 
 
 async def figure_memory(bench: Bench) -> None:
-    pid = bench.services["uvicorn"].pid
-    hash_concurrency = int(os.environ.get("APP_HASH_CONCURRENCY", "2"))
+    pids = descendants(bench.services["granian"].pid)  # granian: main process + worker
+    hash_concurrency = int(
+        os.environ.get("APP_HASH_CONCURRENCY", max(1, (os.cpu_count() or 2) // 2))
+    )
     idle: list[float] = []
     peak: list[float] = []
     for _ in range(bench.sizes.rounds):
         await asyncio.sleep(0.5)
-        idle.append(rss_bytes(pid) / MIB)
-        with RssPeak(pid) as sampler:
+        idle.append(rss_bytes(pids) / MIB)
+        with RssPeak(pids) as sampler:
             await run_load(
-                bench.http("uvicorn", _login_calls(bench)),
+                bench.http("granian", _login_calls(bench)),
                 count=LOGIN_BURST,
                 concurrency=LOGIN_BURST,
                 max_seconds=bench.sizes.load_seconds * 2,
@@ -1037,23 +1042,22 @@ def service_env(url: str, database: str, port: int, token: str, admin: tuple[str
 
 
 def make_services(
-    temp: Path, url: str, database: str, token: str, admin: tuple[str, str], with_granian: bool
+    temp: Path, url: str, database: str, token: str, admin: tuple[str, str], with_uvicorn: bool
 ) -> dict[str, Service]:
     port = free_port()
     env = service_env(url, database, port, token, admin)
     services = {
-        "uvicorn": Service(
-            "uvicorn", [sys.executable, "-m", "app"], env, port, temp / "uvicorn.log"
+        "granian": Service(
+            "granian", [sys.executable, "-m", "app"], env, port, temp / "granian.log"
         )
     }
-    granian = Path(sys.executable).with_name("granian")
-    if with_granian and granian.exists():
+    uvicorn = Path(sys.executable).with_name("uvicorn")
+    if with_uvicorn and uvicorn.exists():
         port = free_port()
         command = [
-            str(granian),
-            "--interface",
-            "asgi",
+            str(uvicorn),
             "--factory",
+            "app.asgi:create_app",
             "--host",
             HOST,
             "--port",
@@ -1061,25 +1065,25 @@ def make_services(
             "--workers",
             "1",
             "--no-access-log",
-            "app.asgi:create_app",
+            "--no-proxy-headers",
         ]
         env = service_env(url, database, port, token, admin)
-        services["granian"] = Service("granian", command, env, port, temp / "granian.log")
+        services["uvicorn"] = Service("uvicorn", command, env, port, temp / "uvicorn.log")
     return services
 
 
-async def start_services(services: dict[str, Service], notes: list[str], granian: bool) -> None:
-    """uvicorn first (it creates the indexes and the admin); granian is optional."""
-    await services["uvicorn"].start()
-    if "granian" not in services:
-        why = "not installed (`uv add --dev granian`)" if granian else "skipped (--no-granian)"
-        notes.append(f"granian: {why}; no server comparison")
+async def start_services(services: dict[str, Service], notes: list[str], uvicorn: bool) -> None:
+    """granian first (it creates the indexes and the admin); uvicorn is optional."""
+    await services["granian"].start()
+    if "uvicorn" not in services:
+        why = "not installed (`uv add --dev uvicorn`)" if uvicorn else "skipped (--no-uvicorn)"
+        notes.append(f"uvicorn: {why}; no server comparison")
         return
     try:
-        await services["granian"].start()
+        await services["uvicorn"].start()
     except (RuntimeError, OSError) as exc:
-        notes.append(f"granian: did not start, skipped ({str(exc)[:300]})")
-        services.pop("granian").stop()
+        notes.append(f"uvicorn: did not start, skipped ({str(exc)[:300]})")
+        services.pop("uvicorn").stop()
 
 
 async def engine_version(mongo: AsyncMongoClient[dict[str, Any]], own: bool) -> str:
@@ -1139,8 +1143,8 @@ def print_header(bench: Bench, engine: str, client: str, users: int) -> None:
     print(f"machine:  {machine_line()}")
     print(f"versions: {versions_line(engine)}")
     print(
-        f"method:   fresh database '{bench.database}'; service = `python -m app` (uvicorn, "
-        f"1 worker){' + granian 1 worker' if 'granian' in bench.services else ''} in separate "
+        f"method:   fresh database '{bench.database}'; service = `python -m app` (granian, "
+        f"1 worker){' + uvicorn 1 worker' if 'uvicorn' in bench.services else ''} in separate "
         f"processes; load from this process ({client} client, keep-alive, closed loop); "
         f"{sizes.rounds} rounds per figure (median, min, max); concurrency {CONCURRENCY} "
         f"for reads, 1 for scale latencies and the /me probe, {LOGIN_CONCURRENCY} for "
@@ -1169,20 +1173,20 @@ def report(bench: Bench, output: Path) -> None:
 def compare_servers(bench: Bench) -> None:
     """Which server served GET by ID faster; a tie when the per-round ratios straddle 1."""
     by_name = {f.name: f for f in bench.figures}
-    ratio = by_name.get("get_by_id.granian_vs_uvicorn")
+    ratio = by_name.get("get_by_id.uvicorn_vs_granian")
     if ratio is None:
         return
     rates = (
-        f"uvicorn {by_name['get_by_id.uvicorn.rate'].value:,.0f} req/s, "
-        f"granian {by_name['get_by_id.granian.rate'].value:,.0f} req/s"
+        f"granian {by_name['get_by_id.granian.rate'].value:,.0f} req/s, "
+        f"uvicorn {by_name['get_by_id.uvicorn.rate'].value:,.0f} req/s"
     )
     if min(ratio.rounds) < 1 < max(ratio.rounds):
-        verdict = f"no clear winner: granian/uvicorn per round {min(ratio.rounds):.2f}"
+        verdict = f"no clear winner: uvicorn/granian per round {min(ratio.rounds):.2f}"
         verdict += f"-{max(ratio.rounds):.2f}"
     elif ratio.value > 1:
-        verdict = f"granian is faster by {ratio.value - 1:.0%} (every round)"
+        verdict = f"uvicorn is faster by {ratio.value - 1:.0%} (every round)"
     else:
-        verdict = f"uvicorn is faster by {1 / ratio.value - 1:.0%} (every round)"
+        verdict = f"granian is faster by {1 / ratio.value - 1:.0%} (every round)"
     bench.notes.append(f"GET by ID servers: {verdict} ({rates})")
 
 
@@ -1223,11 +1227,11 @@ async def run(args: argparse.Namespace) -> int:
         database_server(Path(temp_dir)) as (url, engine),
     ):
         mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url, maxPoolSize=64)
-        services = make_services(Path(temp_dir), url, database, token, admin, not args.no_granian)
+        services = make_services(Path(temp_dir), url, database, token, admin, not args.no_uvicorn)
         clients: dict[str, Client] = {}
         try:
             notes: list[str] = []
-            await start_services(services, notes, not args.no_granian)
+            await start_services(services, notes, not args.no_uvicorn)
             clients = {name: make_client(args.client, s.port) for name, s in services.items()}
             bench = Bench(
                 sizes=sizes,
@@ -1237,7 +1241,7 @@ async def run(args: argparse.Namespace) -> int:
                 services=services,
                 clients=clients,
                 service_token=token,
-                admin_token=await admin_login(clients["uvicorn"], admin),
+                admin_token=await admin_login(clients["granian"], admin),
                 rng=rng,
                 engine_pid=engine.pid if engine else None,
                 deadline=started + sizes.total_seconds,
@@ -1271,7 +1275,7 @@ def main() -> int:
         default="raw",
         help="load generator HTTP client (default: raw asyncio streams)",
     )
-    parser.add_argument("--no-granian", action="store_true", help="skip the granian comparison")
+    parser.add_argument("--no-uvicorn", action="store_true", help="skip the uvicorn comparison")
     parser.add_argument("--output", default="bench-results.json")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
