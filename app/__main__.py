@@ -14,9 +14,18 @@ from pathlib import Path
 
 from granian import Granian
 from granian.constants import Interfaces
+from litestar import Litestar
 
+from app.asgi import create_app
 from app.config import get_settings
-from app.engine import EmbeddedEngine, EngineError, StopRequested
+from app.engine import EmbeddedEngine, EngineError, StopRequested, die_with_parent
+
+
+def worker_app() -> Litestar:
+    """The app, built in the HTTP server's worker process, which is tied to this
+    process's life: a worker left behind by a ``kill -9`` would keep the port."""
+    die_with_parent()
+    return create_app()
 
 
 def main() -> int:
@@ -45,7 +54,7 @@ def main() -> int:
         # granian over uvicorn: in scripts/bench it served GET-by-ID 2-28% faster
         # (never slower) at 10-20% less CPU per request; the README has the table.
         Granian(
-            "app.asgi:create_app",
+            "app.__main__:worker_app",
             factory=True,
             address=settings.host,
             port=settings.port,

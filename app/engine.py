@@ -28,8 +28,8 @@ logger = logging.getLogger("app.engine")
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    # If the service is killed hard, the kernel ends the engine too: no orphans.
+def die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """If the parent is killed hard, the kernel ends this process too: no orphans."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
@@ -89,7 +89,7 @@ class EmbeddedEngine:
             # Own session: a terminal's Ctrl-C reaches the service, which then
             # stops the engine after the last request is answered.
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=die_with_parent if sys.platform == "linux" else None,
         )
 
     def wait_ready(self, timeout: float = 30.0) -> None:
