@@ -29,7 +29,12 @@ from app.errors import EXCEPTION_HANDLERS
 from app.internal.controllers import InternalController
 from app.internal.repository import ServiceTokensRepository
 from app.internal.service import ServiceTokens
-from app.security.middleware import AuthenticationMiddleware, Authenticator, ClientResolver
+from app.security.middleware import (
+    AuthenticationMiddleware,
+    Authenticator,
+    ClientResolver,
+    provide_caller,
+)
 from app.security.passwords import Passwords
 from app.security_events.recorder import SecurityEventRecorder
 from app.security_events.repository import SecurityEventsRepository
@@ -85,7 +90,9 @@ class Services:
             "audit_logs": self.audit_logs_repository,
             "security_events_repository": self.security_events_repository,
         }
-        return {name: _constant(value) for name, value in provided.items()}
+        dependencies = {name: _constant(value) for name, value in provided.items()}
+        dependencies["caller"] = Provide(provide_caller, sync_to_thread=False)
+        return dependencies
 
     async def bootstrap(self) -> None:
         email, password = (

@@ -10,7 +10,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
@@ -18,7 +20,7 @@ from app.auth.service import AuthService
 from app.config import Settings
 from app.errors import Unauthenticated
 from app.internal.service import ServiceTokens
-from app.security.principal import Principal, user_permissions
+from app.security.principal import Caller, Principal, user_permissions
 from app.security.tokens import SESSION_COOKIE
 from app.security_events.recorder import ClientInfo
 
@@ -52,6 +54,13 @@ class ClientResolver:
                     break
         user_agent = connection.headers.get("user-agent")
         return ClientInfo(ip_address=address, user_agent=user_agent)
+
+
+def provide_caller(
+    request: Request[Principal, Any, Any], client_resolver: NamedDependency[ClientResolver]
+) -> Caller:
+    """The ``caller`` dependency of authenticated routes."""
+    return Caller(actor=request.user.actor, client=client_resolver(request))
 
 
 def credentials(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:

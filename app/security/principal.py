@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from app.security_events.recorder import ClientInfo
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -29,3 +31,11 @@ def user_permissions(user: dict[str, Any], role_table: dict[str, list[str]]) -> 
     return frozenset(user.get("permissions") or ()) | frozenset(
         role_table.get(user.get("role", ""), ())
     )
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who made a request and from where: what audit logs and events record."""
+
+    actor: str
+    client: ClientInfo

@@ -10,8 +10,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from app.auth.schemas import SessionOut, Success, session_out
 from app.security.guards import admin_only, allow, signed_in
-from app.security.middleware import ClientResolver
-from app.security.principal import Principal
+from app.security.principal import Caller, Principal
 from app.users.schemas import (
     PHONE_PATTERN,
     BatchGetIn,
@@ -42,7 +41,7 @@ read = allow("users:manage", scope="users:read")
 write = allow("users:manage", scope="users:write")
 
 Users = NamedDependency[UsersService]
-Clients = NamedDependency[ClientResolver]
+Callers = NamedDependency[Caller]
 AnyRequest = Request[Principal, Any, Any]
 
 
@@ -103,31 +102,26 @@ class UsersController(Controller):
     @post("/", guards=[admin_only], summary="Create a user (users.create)")
     async def create_user(
         self,
-        request: AnyRequest,
         data: JSONBody[UserCreate],
         users_service: Users,
-        client_resolver: Clients,
+        caller: Callers,
     ) -> UserOut:
         created = await users_service.create(
             data.fields(),
             password=data.password,
-            actor=request.user.actor,
-            client=client_resolver(request),
+            by=caller,
         )
         return user_out(created)
 
     @patch("/{user_id:str}", guards=[write], summary="Patch a user (users.update)")
     async def patch_user(
         self,
-        request: AnyRequest,
         user_id: IdPath,
         data: JSONBody[UserPatch],
         users_service: Users,
-        client_resolver: Clients,
+        caller: Callers,
     ) -> UserOut:
-        updated = await users_service.patch(
-            user_id, data.changes(), actor=request.user.actor, client=client_resolver(request)
-        )
+        updated = await users_service.patch(user_id, data.changes(), by=caller)
         return user_out(updated)
 
     @delete(
@@ -138,16 +132,11 @@ class UsersController(Controller):
     )
     async def delete_user(
         self,
-        request: AnyRequest,
         user_id: IdPath,
         users_service: Users,
-        client_resolver: Clients,
+        caller: Callers,
     ) -> UserOut:
-        return user_out(
-            await users_service.deactivate(
-                user_id, actor=request.user.actor, client=client_resolver(request)
-            )
-        )
+        return user_out(await users_service.deactivate(user_id, caller))
 
     @post(
         "/{user_id:str}/restore",
@@ -157,16 +146,11 @@ class UsersController(Controller):
     )
     async def restore_user(
         self,
-        request: AnyRequest,
         user_id: IdPath,
         users_service: Users,
-        client_resolver: Clients,
+        caller: Callers,
     ) -> UserOut:
-        return user_out(
-            await users_service.restore(
-                user_id, actor=request.user.actor, client=client_resolver(request)
-            )
-        )
+        return user_out(await users_service.restore(user_id, caller))
 
     @post(
         "/{user_id:str}/last-login",
@@ -186,15 +170,12 @@ class UsersController(Controller):
     )
     async def set_password(
         self,
-        request: AnyRequest,
         user_id: IdPath,
         data: JSONBody[PasswordSetIn],
         users_service: Users,
-        client_resolver: Clients,
+        caller: Callers,
     ) -> Success:
-        await users_service.set_password(
-            user_id, data.password, actor=request.user.actor, client=client_resolver(request)
-        )
+        await users_service.set_password(user_id, data.password, caller)
         return Success()
 
     @get("/{user_id:str}/sessions", guards=[admin_only], summary="A user's active sessions")
@@ -209,14 +190,11 @@ class UsersController(Controller):
     )
     async def revoke_user_sessions(
         self,
-        request: AnyRequest,
         user_id: IdPath,
         users_service: Users,
-        client_resolver: Clients,
+        caller: Callers,
     ) -> Success:
-        await users_service.revoke_sessions(
-            user_id, actor=request.user.actor, client=client_resolver(request)
-        )
+        await users_service.revoke_sessions(user_id, caller)
         return Success()
 
 
@@ -226,17 +204,6 @@ class UsersController(Controller):
     tags=["auth"],
     summary="Change your own name, phone or avatar",
 )
-async def patch_me(
-    request: AnyRequest,
-    data: JSONBody[SelfPatch],
-    users_service: Users,
-    client_resolver: Clients,
-) -> UserOut:
-    assert request.user.user_id is not None
-    updated = await users_service.patch(
-        request.user.user_id,
-        data.changes(),
-        actor=request.user.actor,
-        client=client_resolver(request),
-    )
-    return user_out(updated)
+async def patch_me(data: JSONBody[SelfPatch], users_service: Users, caller: Callers) -> UserOut:
+    # A session's actor is the user's own _id.
+    return user_out(await users_service.patch(caller.actor, data.changes(), by=caller))

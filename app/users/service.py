@@ -10,6 +10,7 @@ from app.audit.recorder import AuditRecorder, diff
 from app.auth.service import AuthService, iso, normalize_email
 from app.documents import CursorCodec, DuplicateKey, Page, parse_id, query_fingerprint
 from app.errors import EmailTaken, NotFound, ValidationError
+from app.security.principal import Caller
 from app.security_events.recorder import ClientInfo
 from app.users.models import SEARCH_TOKENS
 from app.users.repository import PASSWORD_HASH, UsersRepository
@@ -17,7 +18,7 @@ from app.users.search import parse_query, ranking_key, search_tokens
 
 RESOURCE = "users"
 MAX_SEARCH_CANDIDATES = 1024
-NO_CLIENT = ClientInfo(ip_address=None, user_agent=None)
+BOOTSTRAP = Caller(actor="system:bootstrap", client=ClientInfo(ip_address=None, user_agent=None))
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class UsersService:
     # --- writes ------------------------------------------------------------------------
 
     async def create(
-        self, fields: dict[str, Any], *, password: str | None, actor: str, client: ClientInfo
+        self, fields: dict[str, Any], *, password: str | None, by: Caller
     ) -> dict[str, Any]:
         """Insert a user; the unique index on email decides races (409)."""
         document = dict(fields)
@@ -177,7 +178,7 @@ class UsersService:
             created = await self.users.insert(document)
         except DuplicateKey as exc:
             raise EmailTaken(details={"field": "email"}) from exc
-        await self.audit.record(actor, "CREATE", RESOURCE, created["_id"], diff({}, created))
+        await self.audit.record(by.actor, "CREATE", RESOURCE, created["_id"], diff({}, created))
         return {k: v for k, v in created.items() if k not in self.users.hidden}
 
     async def patch(
@@ -185,13 +186,12 @@ class UsersService:
         user_id: str,
         changes: dict[str, Any],
         *,
-        actor: str,
-        client: ClientInfo,
+        by: Caller,
         action: str = "UPDATE",
     ) -> dict[str, Any]:
         """One atomic Convex patch; deactivation revokes every session."""
         user_id = parse_id(user_id)
-        if changes.get("isActive") is False and actor == user_id:
+        if changes.get("isActive") is False and by.actor == user_id:
             raise ValidationError.field("isActive", "you cannot deactivate yourself")
         derived: dict[str, Any] = {"updatedAt": iso(datetime.now(UTC))}
         if isinstance(changes.get("name"), str):
@@ -204,34 +204,30 @@ class UsersService:
         changed.pop("updatedAt", None)
         if not changed:
             return self._public(after)
-        await self.audit.record(actor, action, RESOURCE, user_id, changed)
+        await self.audit.record(by.actor, action, RESOURCE, user_id, changed)
         if "isActive" in changed:
-            await self._activation_changed(after, actor, client)
+            await self._activation_changed(after, by)
         return self._public(after)
 
-    async def _activation_changed(
-        self, user: dict[str, Any], actor: str, client: ClientInfo
-    ) -> None:
+    async def _activation_changed(self, user: dict[str, Any], by: Caller) -> None:
         if user["isActive"]:
             await self.auth.events.record(
-                "user_restored", "medium", client, user_id=user["_id"], details={"by": actor}
+                "user_restored", "medium", by.client, user_id=user["_id"], details={"by": by.actor}
             )
             return
-        await self.auth.revoke_all_sessions(user["_id"], "user_deactivated", client, actor=actor)
+        await self.auth.revoke_all_sessions(
+            user["_id"], "user_deactivated", by.client, actor=by.actor
+        )
         await self.auth.events.record(
-            "user_deactivated", "high", client, user_id=user["_id"], details={"by": actor}
+            "user_deactivated", "high", by.client, user_id=user["_id"], details={"by": by.actor}
         )
 
-    async def deactivate(self, user_id: str, *, actor: str, client: ClientInfo) -> dict[str, Any]:
+    async def deactivate(self, user_id: str, by: Caller) -> dict[str, Any]:
         """Soft delete: the document stays, the account and its sessions end."""
-        return await self.patch(
-            user_id, {"isActive": False}, actor=actor, client=client, action="DELETE"
-        )
+        return await self.patch(user_id, {"isActive": False}, by=by, action="DELETE")
 
-    async def restore(self, user_id: str, *, actor: str, client: ClientInfo) -> dict[str, Any]:
-        return await self.patch(
-            user_id, {"isActive": True}, actor=actor, client=client, action="RESTORE"
-        )
+    async def restore(self, user_id: str, by: Caller) -> dict[str, Any]:
+        return await self.patch(user_id, {"isActive": True}, by=by, action="RESTORE")
 
     async def update_last_login(self, user_id: str) -> None:
         if not await self.users.set_fields(
@@ -239,20 +235,18 @@ class UsersService:
         ):
             raise NotFound(code="USER_NOT_FOUND")
 
-    async def set_password(
-        self, user_id: str, password: str, *, actor: str, client: ClientInfo
-    ) -> None:
+    async def set_password(self, user_id: str, password: str, by: Caller) -> None:
         user = await self.users.require(parse_id(user_id), include_hidden=True)
-        await self.auth.set_password(user, password, client, actor=actor)
+        await self.auth.set_password(user, password, by.client, actor=by.actor)
 
     async def sessions(self, user_id: str) -> list[dict[str, Any]]:
         user = await self.get(user_id)
         return await self.auth.list_sessions(user["_id"])
 
-    async def revoke_sessions(self, user_id: str, *, actor: str, client: ClientInfo) -> int:
+    async def revoke_sessions(self, user_id: str, by: Caller) -> int:
         user = await self.get(user_id)
         return await self.auth.revoke_all_sessions(
-            user["_id"], "revoked_by_admin", client, actor=actor
+            user["_id"], "revoked_by_admin", by.client, actor=by.actor
         )
 
     async def ensure_admin(self, email: str, password: str) -> bool:
@@ -269,8 +263,7 @@ class UsersService:
                     "isActive": True,
                 },
                 password=password,
-                actor="system:bootstrap",
-                client=NO_CLIENT,
+                by=BOOTSTRAP,
             )
         except EmailTaken:
             return False  # another instance bootstrapped it first
