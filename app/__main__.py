@@ -51,8 +51,9 @@ def main() -> int:
         print(f"database: embedded engine at {engine.url} (data in {engine.data_dir})", flush=True)
     print(f"service: http://{settings.host}:{settings.port}", flush=True)
     try:
-        # granian over uvicorn: in scripts/bench it served GET-by-ID 2-28% faster
-        # (never slower) at 10-20% less CPU per request; the README has the table.
+        # granian over uvicorn: in four scripts/bench runs its median GET-by-ID
+        # rate was 2-28% higher (single rounds varied) at 10-20% less CPU per
+        # request; the README has the table.
         Granian(
             "app.__main__:worker_app",
             factory=True,
