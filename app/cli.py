@@ -15,7 +15,12 @@ import click
 from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
+from app.errors import MESSAGES, AppError
 from app.internal.service import SCOPES
+from app.security.principal import Caller
+from app.security_events.recorder import ClientInfo
+
+CLI_CALLER = Caller(actor="system:cli", client=ClientInfo(ip_address=None, user_agent="cli"))
 
 if TYPE_CHECKING:
     from app.asgi import Services
@@ -32,7 +37,10 @@ def _run(app: Litestar, work: Callable[[Services], Awaitable[Any]]) -> Any:
         finally:
             await services.database.close()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except AppError as exc:
+        raise click.ClickException(exc.message or MESSAGES.get(exc.code, (exc.code,))[0]) from exc
 
 
 class ManagementCLI(CLIPluginProtocol):
@@ -72,6 +80,12 @@ class ManagementCLI(CLIPluginProtocol):
         def create_admin(app: Litestar, email: str, password: str) -> None:
             created = _run(app, lambda s: s.users.ensure_admin(email, password))
             click.echo("admin created" if created else "a user with that email exists already")
+
+        @users.command("unlock", help="Clear an account's lockout (every client address).")
+        @click.argument("email")
+        def unlock(app: Litestar, email: str) -> None:
+            cleared = _run(app, lambda s: s.users.unlock_email(email, CLI_CALLER))
+            click.echo(f"unlocked {email} ({cleared} counter(s) cleared)")
 
         @cli.group(help="Database.")
         def db() -> None:

@@ -51,7 +51,10 @@ class Settings(BaseSettings):
     session_ttl_hours: int = 24
     remember_me_days: int = 30
     session_touch_seconds: int = 60
+    # Failures of one account from one client address; see app/auth/lockout.py.
     lockout_max_failures: int = 5
+    # Failures of one account from any address (locks it for everyone).
+    account_max_failures: int = 50
     lockout_window_minutes: int = 15
     lockout_minutes: int = 30
     ip_max_failures: int = 50
@@ -63,6 +66,13 @@ class Settings(BaseSettings):
     # Half the cores: two hashes on a 2-core machine gained ~7% logins/s but
     # left no core for request handling (scripts/bench, figure 5).
     hash_concurrency: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    # Password checks admitted at once per client address, and in all
+    # (app/security/hash_queue.py); more are refused at once with 429 / 503.
+    hash_queue_per_client: int = 4
+    hash_queue_max: int = 64
+    # The highest bcrypt cost among legacy hashes (the panel's routes used 12);
+    # every password check lasts at least one such verify. 0: none left.
+    legacy_bcrypt_cost: int = Field(default=12, ge=0, le=16)
     service_tokens: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     service_token_cache_seconds: float = 30.0
     role_permissions: dict[str, list[str]] = Field(

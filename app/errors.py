@@ -38,6 +38,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Çok fazla başarısız deneme; hesap bir süreliğine kilitlendi",
     ),
     "RATE_LIMITED": ("Too many requests", "Çok fazla istek"),
+    "SERVICE_BUSY": (
+        "The service is busy; try again shortly",
+        "Hizmet şu anda yoğun; lütfen birazdan tekrar deneyin",
+    ),
+    "INVALID_CURRENT_PASSWORD": (
+        "The current password is not correct",
+        "Mevcut şifre doğru değil",
+    ),
     "DATABASE_UNAVAILABLE": (
         "The database is unavailable; try again shortly",
         "Veritabanına ulaşılamıyor; lütfen birazdan tekrar deneyin",
@@ -120,6 +128,20 @@ class TooManyAttempts(AppError):
             details={"retryAfter": seconds},
             headers={"Retry-After": str(seconds)},
         )
+
+
+class InvalidCurrentPassword(AppError):
+    """A wrong current password on a password change: 400, not 401, so a
+    frontend does not take a typo for an expired session."""
+
+    status_code, code = 400, "INVALID_CURRENT_PASSWORD"
+
+
+class ServiceBusy(AppError):
+    status_code, code = 503, "SERVICE_BUSY"
+
+    def __init__(self, retry_after_seconds: int = 1) -> None:
+        super().__init__(headers={"Retry-After": str(retry_after_seconds)})
 
 
 class DatabaseUnavailable(AppError):

@@ -46,6 +46,7 @@ def make_settings(url: str, database: str, **overrides: Any) -> Settings:
         "argon2_time_cost": 1,
         "argon2_memory_kib": 1024,
         "argon2_parallelism": 1,
+        "legacy_bcrypt_cost": 4,
         "service_tokens": {"internal": SERVICE_TOKEN},
     }
     values.update(overrides)

@@ -40,21 +40,25 @@ class Session(ConvexDocument):
 
 
 class LoginCounter(ConvexDocument):
-    """Failed-login counter for one account or one client IP in one window.
+    """Login attempts for one key in one window: an account, an account from one
+    client address, or one client address (``app.auth.lockout``).
 
-    ``_id`` is ``<kind>:<key>`` so every instance of the service ``$inc``s the
-    same document. Times in ms; ``purge_at`` (written once) drives TTL clean-up.
+    ``_id`` is ``<kind>:<digest>`` so every instance of the service ``$inc``s
+    the same document. Times in ms; ``locked_until`` is 0 when not locked;
+    ``purge_at`` (written once) drives TTL clean-up.
     """
 
     kind: str
-    key: str
+    email: str | None = None
+    ip: str | None = None
     failures: int = 0
     window_start: float
-    locked_until: float | None = None
+    locked_until: float = 0.0
     purge_at: datetime
 
     class Settings:
         name = "login_counters"
         indexes = [
+            IndexModel([("email", ASCENDING)], name="by_email"),
             IndexModel([("purge_at", ASCENDING)], name="by_expiry", expireAfterSeconds=0),
         ]

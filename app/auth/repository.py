@@ -5,11 +5,12 @@ Times are ms since the epoch (floats), as ``_creationTime``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from app.auth.models import LoginCounter, Session
-from app.documents import DuplicateKey, PatchRules, Repository
+from app.documents import ID_FIELD, DuplicateKey, PatchRules, Repository
 
 _ACTIVE = {"is_active": True}
 
@@ -68,72 +69,103 @@ class SessionsRepository(Repository):
 
 
 class LoginCountersRepository(Repository):
-    """Failed-login counters shared by every instance (atomic ``$inc``, TTL clean-up).
+    """Login-attempt counters shared by every instance (atomic ``$inc``, TTL clean-up).
 
-    One document per account or client IP: ``_id`` is ``<kind>:<key>``. A
-    window opens at the first failure and lasts ``window_ms``.
+    One document per counted key (see ``app.auth.lockout``): ``_id`` is
+    ``<kind>:<digest of the key>``, so a 60 kB email is never an ``_id``. A
+    window opens at the first attempt and lasts ``window_ms``; ``locked_until``
+    is always a number (0 = not locked) so every engine compares it alike.
     """
 
     model = LoginCounter
     rules = PatchRules(required=frozenset(), optional=frozenset())
 
-    @staticmethod
-    def counter_id(kind: str, key: str) -> str:
-        return f"{kind}:{key}"
+    async def reserve(
+        self,
+        counter_id: str,
+        fields: Mapping[str, Any],
+        limit: int,
+        now: float,
+        window_ms: float,
+        keep_ms: float,
+    ) -> dict[str, Any] | None:
+        """Take one attempt of the open window before any password is hashed.
 
-    async def current(self, kind: str, key: str) -> dict[str, Any] | None:
-        return await self.get(self.counter_id(kind, key))
-
-    async def add_failure(
-        self, kind: str, key: str, now: float, window_ms: float, keep_ms: float
-    ) -> dict[str, Any]:
-        """Count one failure in the open window, or open a new one; returns the counter.
-
-        ``keep_ms`` is how long the counter must outlive its window start (window
-        plus any lockout) before TTL may remove it.
+        None when taken; otherwise the counter that refused it (full or
+        locked). The ``$inc`` only matches below the limit, so N concurrent
+        reservations on any number of instances take at most ``limit``.
         """
-        counter_id = self.counter_id(kind, key)
         for _ in range(5):
             result = await self.collection.update_one(
-                {"_id": counter_id, "window_start": {"$gt": now - window_ms}},
+                {
+                    ID_FIELD: counter_id,
+                    "window_start": {"$gt": now - window_ms},
+                    "failures": {"$lt": limit},
+                    "locked_until": {"$lte": now},
+                },
                 {"$inc": {"failures": 1}},
             )
             if result.matched_count:
-                break
+                return None
+            current = await self.find_one({ID_FIELD: counter_id})
+            if current is not None and (
+                current["locked_until"] > now or current["window_start"] > now - window_ms
+            ):
+                return current
             # No open window: replace the stale counter with a fresh one. If
             # another instance just did the same, the insert collides on _id
-            # and the $inc above is tried again.
+            # and the reservation is tried again.
             await self.collection.delete_one(
-                {"_id": counter_id, "window_start": {"$lte": now - window_ms}}
+                {
+                    ID_FIELD: counter_id,
+                    "window_start": {"$lte": now - window_ms},
+                    "locked_until": {"$lte": now},
+                }
             )
             try:
                 await self.insert(
                     {
-                        "kind": kind,
-                        "key": key,
+                        **fields,
                         "failures": 1,
                         "window_start": now,
+                        "locked_until": 0.0,
                         "purge_at": ms_to_datetime(now + keep_ms),
                     },
                     doc_id=counter_id,
                 )
-                break
+                return None
             except DuplicateKey:
                 continue
-        counter = await self.get(counter_id)
-        assert counter is not None  # written just above
-        return counter
+        # Five lost races in a row: the key is under heavy concurrent use.
+        return await self.find_one({ID_FIELD: counter_id})
 
-    async def lock(self, kind: str, key: str, now: float, until: float) -> bool:
-        """Lock until ``until`` unless already locked; True when this call locked it."""
+    async def release(self, counter_id: str) -> None:
+        """Give back a reservation that did not end in a failure."""
+        await self.collection.update_one(
+            {ID_FIELD: counter_id, "failures": {"$gt": 0}}, {"$inc": {"failures": -1}}
+        )
+
+    async def failures(self, counter_id: str) -> int:
+        counter = await self.find_one({ID_FIELD: counter_id}, {"failures": 1})
+        return int(counter["failures"]) if counter else 0
+
+    async def lock(self, counter_id: str, limit: int, now: float, until: float) -> bool:
+        """Lock a full counter until ``until`` unless already locked; True when
+        this call locked it. ``purge_at`` is not moved: the TTL index only
+        removes a counter after ``keep_ms``, which covers window and lock."""
         result = await self.collection.update_one(
-            {
-                "_id": self.counter_id(kind, key),
-                "$or": [{"locked_until": {"$exists": False}}, {"locked_until": {"$lte": now}}],
-            },
+            {ID_FIELD: counter_id, "failures": {"$gte": limit}, "locked_until": {"$lte": now}},
             {"$set": {"locked_until": until}},
         )
         return bool(result.modified_count)
 
-    async def clear(self, kind: str, key: str) -> None:
-        await self.collection.delete_one({"_id": self.counter_id(kind, key)})
+    async def delete(self, counter_id: str) -> None:
+        await self.collection.delete_one({ID_FIELD: counter_id})
+
+    async def for_email(self, email: str) -> list[dict[str, Any]]:
+        """Every counter of one account (account-wide and per client address)."""
+        return await self.find({"email": email}, sort=[("kind", 1), ("ip", 1)], limit=1000)
+
+    async def delete_for_email(self, email: str) -> int:
+        result = await self.collection.delete_many({"email": email})
+        return int(result.deleted_count)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
+from app.auth.lockout import ACCOUNT, LockoutState
 from app.auth.repository import ms_to_datetime
 from app.users.schemas import UserOut
 
@@ -41,6 +42,44 @@ class SessionOut(msgspec.Struct, omit_defaults=True):
     current: bool = False
     ipAddress: str | None = None
     userAgent: str | None = None
+
+
+class LockoutCounterOut(msgspec.Struct, omit_defaults=True):
+    scope: Literal["account", "client"]
+    failures: int
+    windowStart: datetime
+    locked: bool
+    lockedUntil: datetime | None = None
+    ipAddress: str | None = None
+
+
+class LockoutOut(msgspec.Struct):
+    """Login counters of one account: account-wide and per client address."""
+
+    locked: bool
+    counters: list[LockoutCounterOut]
+
+
+class UnlockOut(msgspec.Struct):
+    cleared: int
+    success: bool = True
+
+
+def lockout_out(state: LockoutState) -> LockoutOut:
+    counters = []
+    for counter in state.counters:
+        locked = counter["locked_until"] > state.now
+        counters.append(
+            LockoutCounterOut(
+                scope="account" if counter["kind"] == ACCOUNT else "client",
+                failures=int(counter["failures"]),
+                windowStart=ms_to_datetime(counter["window_start"]),
+                locked=locked,
+                lockedUntil=ms_to_datetime(counter["locked_until"]) if locked else None,
+                ipAddress=counter.get("ip") if counter["kind"] != ACCOUNT else None,
+            )
+        )
+    return LockoutOut(locked=any(c.locked for c in counters), counters=counters)
 
 
 class PasswordChangeIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.audit.recorder import AuditRecorder, diff
+from app.auth.lockout import Lockout, LockoutState
 from app.auth.repository import LoginCountersRepository, SessionsRepository, ms_to_datetime
 from app.config import Settings
 from app.documents import now_ms
 from app.errors import (
     AccountInactive,
     InvalidCredentials,
+    InvalidCurrentPassword,
     NotFound,
-    TooManyAttempts,
     ValidationError,
 )
-from app.security.passwords import Passwords, check_password_input
-from app.security.principal import Principal
+from app.security.passwords import (
+    INTERNAL_CLIENT,
+    Passwords,
+    Verification,
+    check_password_input,
+)
+from app.security.principal import Caller, Principal
 from app.security.tokens import hash_token, new_public_id, new_token
 from app.security_events.recorder import ClientInfo, SecurityEventRecorder
 from app.users.repository import UsersRepository
-
-ACCOUNT = "account"
-CLIENT_IP = "ip"
 
 
 def normalize_email(email: str) -> str:
@@ -63,94 +65,81 @@ class AuthService:
         self.passwords = passwords
         self.events = events
         self.audit = audit
-        minute_ms = 60_000.0
-        self.window_ms = settings.lockout_window_minutes * minute_ms
-        self.lock_ms = settings.lockout_minutes * minute_ms
-        self.ip_window_ms = settings.ip_window_minutes * minute_ms
+        self.lockout = Lockout(settings, counters, events)
         self.touch_ms = settings.session_touch_seconds * 1000.0
 
     # --- credentials ------------------------------------------------------------
 
-    async def _check_not_blocked(self, email: str, client: ClientInfo, now: float) -> None:
-        account = await self.counters.current(ACCOUNT, email)
-        locked_until = account.get("locked_until") if account else None
-        if locked_until is not None and locked_until > now:
-            raise TooManyAttempts("ACCOUNT_LOCKED", math.ceil((locked_until - now) / 1000))
-        if client.ip_address:
-            per_ip = await self.counters.current(CLIENT_IP, client.ip_address)
-            if (
-                per_ip
-                and per_ip["failures"] >= self.settings.ip_max_failures
-                and per_ip["window_start"] > now - self.ip_window_ms
-            ):
-                retry_ms = per_ip["window_start"] + self.ip_window_ms - now
-                raise TooManyAttempts("RATE_LIMITED", math.ceil(retry_ms / 1000))
-
-    async def _fail(
-        self, email: str, user: dict[str, Any] | None, client: ClientInfo, now: float
-    ) -> InvalidCredentials:
-        """Count the failure for the account and the IP; the same answer whether
-        or not the account exists."""
-        counter = await self.counters.add_failure(
-            ACCOUNT, email, now, self.window_ms, self.window_ms + self.lock_ms
-        )
-        if client.ip_address:
-            await self.counters.add_failure(
-                CLIENT_IP, client.ip_address, now, self.ip_window_ms, self.ip_window_ms
-            )
-        user_id = user["_id"] if user else None
-        await self.events.record(
-            "login_failure",
-            "medium",
-            client,
-            user_id=user_id,
-            details={"email": email, "reason": "invalid_credentials"},
-        )
-        remaining = max(0, self.settings.lockout_max_failures - int(counter["failures"]))
-        if remaining == 0 and await self.counters.lock(ACCOUNT, email, now, now + self.lock_ms):
-            await self.events.record(
-                "account_locked",
-                "high",
-                client,
-                user_id=user_id,
-                details={"email": email, "lockedMinutes": self.settings.lockout_minutes},
-            )
-        return InvalidCredentials(details={"remainingAttempts": remaining})
-
     async def check_credentials(
         self, email: str, password: str, client: ClientInfo
     ) -> dict[str, Any]:
-        """Lockout → lookup → verify (dummy when unknown) → isActive; the user on success.
+        """Reserve an attempt → lookup → verify (dummy when unknown) → isActive;
+        the user on success.
 
+        The attempt is reserved on the lockout counters before any hashing
+        (``app.auth.lockout``), so concurrent guesses cannot outrun the limits.
         Upgrades a legacy or outdated hash to current argon2id as a
         compare-and-swap, so a concurrent password change wins.
         """
         email = normalize_email(email)
         check_password_input(password)
-        now = now_ms()
-        await self._check_not_blocked(email, client, now)
-        user = await self.users.get_by_email(email, include_hidden=True)
-        stored_hash = user.get("passwordHash") if user else None
-        if user is None or not stored_hash:
-            await self.passwords.dummy_verify(password)
-            raise await self._fail(email, user, client, now)
-        verification = await self.passwords.verify(stored_hash, password)
-        if not verification.ok:
-            raise await self._fail(email, user, client, now)
-        if not user.get("isActive", False):
-            await self.events.record(
-                "login_failure",
-                "medium",
-                client,
-                user_id=user["_id"],
-                details={"email": email, "reason": "account_inactive"},
-            )
-            raise AccountInactive()
-        await self.counters.clear(ACCOUNT, email)
-        if verification.needs_rehash:
-            new_hash = await self.passwords.hash(password)
-            await self.users.replace_password_hash(user["_id"], stored_hash, new_hash)
+        with self.passwords.admit(client.ip_address or INTERNAL_CLIENT) as turn:
+            attempt = await self.lockout.begin(email, client, now_ms())
+            try:
+                user = await self.users.get_by_email(email, include_hidden=True)
+                stored_hash = user.get("passwordHash") if user else None
+                if user is None or not stored_hash:
+                    await self.passwords.dummy_verify(password, turn)
+                    verification = Verification(ok=False)
+                else:
+                    verification = await self.passwords.verify(stored_hash, password, turn)
+            except BaseException:  # overload, outage or disconnect: no verdict
+                await self.lockout.abandon(attempt)
+                raise
+            user_id = user["_id"] if user else None
+            if not verification.ok:
+                remaining = await self.lockout.failed(attempt, client, user_id)
+                await self.events.record(
+                    "login_failure",
+                    "medium",
+                    client,
+                    user_id=user_id,
+                    details={"email": email, "reason": "invalid_credentials"},
+                )
+                raise InvalidCredentials(details={"remainingAttempts": remaining})
+            assert user is not None and stored_hash is not None
+            await self.lockout.succeeded(attempt)
+            if not user.get("isActive", False):
+                await self.events.record(
+                    "login_failure",
+                    "medium",
+                    client,
+                    user_id=user["_id"],
+                    details={"email": email, "reason": "account_inactive"},
+                )
+                raise AccountInactive()
+            if verification.needs_rehash:
+                new_hash = await self.passwords.hash(password, turn)
+                await self.users.replace_password_hash(user["_id"], stored_hash, new_hash)
         return user
+
+    async def lockout_state(self, user_id: str) -> LockoutState:
+        user = await self.users.require(user_id)
+        return await self.lockout.state(user["email"], now_ms())
+
+    async def unlock(self, user_id: str, by: Caller) -> int:
+        """Clear every login counter of the account (all addresses); audited."""
+        user = await self.users.require(user_id)
+        cleared = await self.lockout.clear(user["email"])
+        await self.events.record(
+            "account_unlocked",
+            "medium",
+            by.client,
+            user_id=user["_id"],
+            details={"by": by.actor, "counters": cleared},
+        )
+        await self.audit.record(by.actor, "UNLOCK", "users", user["_id"], None)
+        return cleared
 
     # --- sessions --------------------------------------------------------------
 
@@ -269,7 +258,14 @@ class AuthService:
         revoke the caller's other sessions."""
         assert principal.user is not None
         check_password_input(new, "newPassword")
-        user = await self.check_credentials(principal.user["email"], current, client)
+        try:
+            user = await self.check_credentials(principal.user["email"], current, client)
+        except InvalidCredentials as exc:
+            # Still counted by the lockout: a stolen session must not become a
+            # way to guess the password.
+            raise InvalidCurrentPassword(
+                details=[{"field": "currentPassword", "message": "is not the current password"}]
+            ) from exc
         if current == new:
             raise ValidationError.field("newPassword", "must differ from the current password")
         await self.set_password(user, new, client, actor=principal.actor, keep=principal.session_id)
@@ -284,7 +280,7 @@ class AuthService:
         keep: str | None = None,
     ) -> None:
         """Store a new argon2id hash and revoke the user's sessions (but ``keep``)."""
-        new_hash = await self.passwords.hash(password)
+        new_hash = await self.passwords.hash(password, client.ip_address or INTERNAL_CLIENT)
         now = datetime.now(UTC)
         if not await self.users.set_fields(
             user["_id"], {"passwordHash": new_hash, "updatedAt": iso(now)}

@@ -1,22 +1,20 @@
 """Password hashing: argon2id for new hashes, bcrypt to verify the panel's legacy ones.
 
-Every hash and verify runs in a pool of ``hash_concurrency`` worker threads:
-argon2id takes ``memory_kib`` of memory per call, so a burst of logins can
-neither exhaust memory nor stall the event loop. The workers run at a lower
-CPU priority (Linux applies nice per thread; argon2-cffi computes in the
-calling thread), so request handling keeps the cores it needs while hashes
-run: p99 of GET /api/auth/me during 8 concurrent logins went from 6.3x to
-2.9x its idle value (scripts/bench).
+Every hash and verify runs in ``hash_concurrency`` worker threads behind a
+fair, bounded queue (``app.security.hash_queue``): argon2id takes
+``memory_kib`` of memory per call, so a burst of logins can neither exhaust
+memory nor stall the event loop. The workers run at a lower CPU priority, so
+request handling keeps the cores it needs while hashes run: p99 of GET
+/api/auth/me during 8 concurrent logins went from 6.3x to 2.9x its idle
+value (scripts/bench).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.config import Settings
 from app.errors import ValidationError
+from app.security.hash_queue import HashQueue, Ticket
 
 MAX_PASSWORD_BYTES = 1024
 # bcrypt only ever looked at the first 72 bytes, and bcrypt >= 5 refuses
@@ -46,18 +45,15 @@ def check_password_input(password: str, field: str = "password") -> bytes:
     return encoded
 
 
-HASH_THREAD_NICENESS = 10
-
-
-def _lower_priority() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICENESS)
-
-
 @dataclass(frozen=True)
 class Verification:
     ok: bool
     needs_rehash: bool = False
+
+
+INTERNAL_CLIENT = "internal"
+# Measurements of a hash at start-up, to set the time floor of a check.
+_CALIBRATION_RUNS = 3
 
 
 class Passwords:
@@ -68,25 +64,38 @@ class Passwords:
             parallelism=settings.argon2_parallelism,
             type=Type.ID,
         )
-        self._pool = ThreadPoolExecutor(
-            max_workers=max(1, settings.hash_concurrency),
-            thread_name_prefix="password-hash",
-            initializer=_lower_priority,
+        self.queue = HashQueue(
+            settings.hash_concurrency,
+            per_client=settings.hash_queue_per_client,
+            max_admitted=settings.hash_queue_max,
         )
+        self._legacy_cost = settings.legacy_bcrypt_cost
         self._dummy_hash: str | None = None
-
-    async def _in_thread[T](self, function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+        # Every check takes at least this long (see ``calibrate``).
+        self.floor_seconds = 0.0
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.queue.close()
 
-    async def hash(self, password: str) -> str:
+    def admit(self, client: str) -> AbstractContextManager[Ticket]:
+        """A client's turn in the hashing queue, for a check of several steps."""
+        return self.queue.admit(client)
+
+    async def hash(self, password: str, by: str | Ticket = INTERNAL_CLIENT) -> str:
         check_password_input(password)
-        result: str = await self._in_thread(self._hasher.hash, password)
-        return result
+        return await self._run(by, self._hasher.hash, password)
 
-    def _verify_sync(self, stored_hash: str, password: str) -> Verification:
+    async def _run[T](self, by: str | Ticket, function: Callable[..., T], *args: Any) -> T:
+        if isinstance(by, Ticket):
+            return await by.run(function, *args)
+        return await self.queue.run(by, function, *args)
+
+    def _verify_sync(self, stored_hash: str, password: str) -> tuple[Verification, float]:
+        started = time.perf_counter()
+        verification = self._check(stored_hash, password)
+        return verification, time.perf_counter() - started
+
+    def _check(self, stored_hash: str, password: str) -> Verification:
         if stored_hash.startswith(_BCRYPT_PREFIXES):
             candidate = password.encode()[:BCRYPT_MAX_BYTES]
             try:
@@ -100,19 +109,46 @@ class Passwords:
             return Verification(ok=False)
         return Verification(ok=True, needs_rehash=self._hasher.check_needs_rehash(stored_hash))
 
-    async def verify(self, stored_hash: str, password: str) -> Verification:
+    async def verify(
+        self, stored_hash: str, password: str, by: str | Ticket = INTERNAL_CLIENT
+    ) -> Verification:
+        """Check a password in this client's turn, taking at least ``floor_seconds``
+        of computing (the padding is a sleep, not CPU)."""
         check_password_input(password)
-        result: Verification = await self._in_thread(self._verify_sync, stored_hash, password)
-        return result
+        verification, took = await self._run(by, self._verify_sync, stored_hash, password)
+        if took < self.floor_seconds:
+            await asyncio.sleep(self.floor_seconds - took)
+        return verification
 
     async def warm_up(self) -> None:
-        """Compute the dummy hash at start-up, so even the first unknown-account
-        login costs exactly one verify."""
-        if self._dummy_hash is None:
-            self._dummy_hash = await self.hash("dummy password for unknown accounts")
+        """Compute the dummy hash and the time floor at start-up, so even the first
+        unknown-account login costs what a known one does."""
+        if self._dummy_hash is not None:
+            return
+        self._dummy_hash = await self.hash("dummy password for unknown accounts")
+        self.floor_seconds = await asyncio.get_running_loop().run_in_executor(None, self._calibrate)
 
-    async def dummy_verify(self, password: str) -> None:
+    def _calibrate(self) -> float:
+        """The slowest check an account can need: an argon2id verify at today's
+        parameters, or a bcrypt verify at the highest legacy cost
+        (``APP_LEGACY_BCRYPT_COST``). Unknown emails and accounts of every
+        kind then answer in the same time: a cost-10 bcrypt account answered
+        in 0.64x and a cost-12 one in 2.18x of an unknown email before."""
+        assert self._dummy_hash is not None
+        samples = [self._dummy_hash]
+        if self._legacy_cost:
+            legacy = bcrypt.hashpw(b"calibration", bcrypt.gensalt(rounds=max(4, self._legacy_cost)))
+            samples.append(legacy.decode())
+        slowest = 0.0
+        for stored in samples:
+            runs = sorted(
+                self._verify_sync(stored, "not the password")[1] for _ in range(_CALIBRATION_RUNS)
+            )
+            slowest = max(slowest, runs[len(runs) // 2])
+        return slowest
+
+    async def dummy_verify(self, password: str, by: str | Ticket = INTERNAL_CLIENT) -> None:
         """Spend what a real verify costs, so timing does not reveal unknown accounts."""
         await self.warm_up()
         assert self._dummy_hash is not None
-        await self.verify(self._dummy_hash, password)
+        await self.verify(self._dummy_hash, password, by)

@@ -8,7 +8,14 @@ from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
-from app.auth.schemas import SessionOut, Success, session_out
+from app.auth.schemas import (
+    LockoutOut,
+    SessionOut,
+    Success,
+    UnlockOut,
+    lockout_out,
+    session_out,
+)
 from app.security.guards import admin_only, allow, signed_in
 from app.security.principal import Caller, Principal
 from app.users.schemas import (
@@ -177,6 +184,23 @@ class UsersController(Controller):
     ) -> Success:
         await users_service.set_password(user_id, data.password, caller)
         return Success()
+
+    @get(
+        "/{user_id:str}/lockout",
+        guards=[admin_only],
+        summary="A user's login counters and lockouts (per client address and account-wide)",
+    )
+    async def lockout(self, user_id: IdPath, users_service: Users) -> LockoutOut:
+        return lockout_out(await users_service.lockout(user_id))
+
+    @delete(
+        "/{user_id:str}/lockout",
+        guards=[admin_only],
+        status_code=200,
+        summary="Clear a user's lockout (every address); audited",
+    )
+    async def unlock(self, user_id: IdPath, users_service: Users, caller: Callers) -> UnlockOut:
+        return UnlockOut(cleared=await users_service.unlock(user_id, caller))
 
     @get("/{user_id:str}/sessions", guards=[admin_only], summary="A user's active sessions")
     async def user_sessions(self, user_id: IdPath, users_service: Users) -> list[SessionOut]:

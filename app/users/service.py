@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from app.audit.recorder import AuditRecorder, diff
+from app.auth.lockout import LockoutState
 from app.auth.service import AuthService, iso, normalize_email
 from app.documents import CursorCodec, DuplicateKey, Page, parse_id, query_fingerprint
 from app.errors import EmailTaken, NotFound, ValidationError
+from app.security.passwords import INTERNAL_CLIENT
 from app.security.principal import Caller
 from app.security_events.recorder import ClientInfo
 from app.users.models import SEARCH_TOKENS
@@ -173,7 +175,9 @@ class UsersService:
         document["createdAt"] = iso(datetime.now(UTC))
         document[SEARCH_TOKENS] = search_tokens(document["name"])
         if password is not None:
-            document[PASSWORD_HASH] = await self.auth.passwords.hash(password)
+            document[PASSWORD_HASH] = await self.auth.passwords.hash(
+                password, by.client.ip_address or INTERNAL_CLIENT
+            )
         try:
             created = await self.users.insert(document)
         except DuplicateKey as exc:
@@ -248,6 +252,16 @@ class UsersService:
         return await self.auth.revoke_all_sessions(
             user["_id"], "revoked_by_admin", by.client, actor=by.actor
         )
+
+    async def lockout(self, user_id: str) -> LockoutState:
+        return await self.auth.lockout_state(parse_id(user_id))
+
+    async def unlock(self, user_id: str, by: Caller) -> int:
+        return await self.auth.unlock(parse_id(user_id), by)
+
+    async def unlock_email(self, email: str, by: Caller) -> int:
+        user = await self.get_by_email(email)
+        return await self.auth.unlock(user["_id"], by)
 
     async def ensure_admin(self, email: str, password: str) -> bool:
         """Create an active admin with this email unless one exists; True if created."""
