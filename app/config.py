@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     hash_concurrency: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
     # Password checks admitted at once per client address, and in all
     # (app/security/hash_queue.py); more are refused at once with 429 / 503.
-    hash_queue_per_client: int = 4
+    hash_queue_per_client: int = 16
     hash_queue_max: int = 64
     # The highest bcrypt cost among legacy hashes (the panel's routes used 12);
     # every password check lasts at least one such verify. 0: none left.
