@@ -29,6 +29,7 @@ from app.errors import EXCEPTION_HANDLERS
 from app.internal.controllers import InternalController
 from app.internal.repository import ServiceTokensRepository
 from app.internal.service import ServiceTokens
+from app.security.browser import BrowserSecurity
 from app.security.middleware import (
     AuthenticationMiddleware,
     Authenticator,
@@ -44,6 +45,8 @@ from app.users.repository import UsersRepository
 from app.users.service import UsersService
 
 logger = logging.getLogger("app")
+
+DOCS_PATH = "/schema"
 
 
 class Services:
@@ -89,6 +92,7 @@ class Services:
             "service_tokens": self.service_tokens,
             "audit_logs": self.audit_logs_repository,
             "security_events_repository": self.security_events_repository,
+            "authenticator": self.authenticator,
         }
         dependencies = {name: _constant(value) for name, value in provided.items()}
         dependencies["caller"] = Provide(provide_caller, sync_to_thread=False)
@@ -114,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     services = Services(settings)
     services.database.on_ready.append(services.bootstrap)
+    browser = BrowserSecurity(settings, docs_path=DOCS_PATH)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -135,8 +140,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies=services.dependencies(),
         middleware=[
-            DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator)
+            browser.middleware(),  # first: refuses forged requests before authentication
+            DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator),
         ],
+        before_send=[browser.before_send],
         lifespan=[lifespan],
         plugins=[ManagementCLI()],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -151,12 +158,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Panel Users Service",
             version="0.1.0",
-            path="/schema",
+            path=DOCS_PATH,
             render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(path="/openapi.json")],
             components=Components(
                 security_schemes={
                     "session": SecurityScheme(
-                        type="apiKey", name="auth-session", security_scheme_in="cookie"
+                        type="apiKey", name=settings.cookie_name, security_scheme_in="cookie"
                     ),
                     "bearer": SecurityScheme(type="http", scheme="bearer"),
                 }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The old panel granted everything to roles whose name contained "ADMIN" or
@@ -48,6 +49,12 @@ class Settings(BaseSettings):
 
     # Authentication
     cookie_secure: bool = True
+    # Empty: "__Host-auth-session" with Secure cookies (no sibling subdomain can
+    # set or overwrite it), "auth-session" for plain-http development.
+    cookie_name: str = ""
+    # Browser origins allowed to call the API with credentials (CORS) and to
+    # send state-changing requests (app/security/browser.py). Empty: none.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     session_ttl_hours: int = 24
     remember_me_days: int = 30
     session_touch_seconds: int = 60
@@ -88,6 +95,27 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [_origin(str(part)) for part in value]
+        return value
+
+    @model_validator(mode="after")
+    def _session_cookie_name(self) -> Settings:
+        if not self.cookie_name:
+            self.cookie_name = "__Host-auth-session" if self.cookie_secure else "auth-session"
+        if not _COOKIE_NAME.fullmatch(self.cookie_name):
+            raise ValueError("APP_COOKIE_NAME may only contain letters, digits and !#$%&'*+-.^_`|~")
+        if self.cookie_name.startswith(("__Host-", "__Secure-")) and not self.cookie_secure:
+            raise ValueError(
+                "APP_COOKIE_NAME with a __Host- or __Secure- prefix needs Secure cookies"
+            )
+        return self
+
     @field_validator("service_tokens", mode="before")
     @classmethod
     def _parse_service_tokens(cls, value: object) -> object:
@@ -104,6 +132,24 @@ class Settings(BaseSettings):
                 )
             tokens[name] = token
         return tokens
+
+
+_COOKIE_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]+")
+_ORIGIN = re.compile(r"(https?)://([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?")
+
+
+def _origin(value: str) -> str:
+    """An origin as browsers send it: scheme://host[:port], lower case, nothing more."""
+    origin = value.strip().lower().rstrip("/")
+    if not _ORIGIN.fullmatch(origin):
+        raise ValueError(
+            f"APP_CORS_ORIGINS takes origins like https://panel.example.org, not {value.strip()!r}"
+        )
+    # Browsers leave the default port out of Origin.
+    for default in ("https://", ":443"), ("http://", ":80"):
+        if origin.startswith(default[0]) and origin.endswith(default[1]):
+            origin = origin.removesuffix(default[1])
+    return origin
 
 
 @lru_cache(maxsize=1)

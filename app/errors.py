@@ -33,6 +33,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "METHOD_NOT_ALLOWED": ("Method not allowed", "Yönteme izin verilmiyor"),
     "EMAIL_TAKEN": ("This email is already in use", "Bu e-posta zaten kullanılıyor"),
     "PAYLOAD_TOO_LARGE": ("The request body is too large", "İstek gövdesi çok büyük"),
+    "UNSUPPORTED_MEDIA_TYPE": (
+        "The request body must be JSON (Content-Type: application/json)",
+        "İstek gövdesi JSON olmalı (Content-Type: application/json)",
+    ),
+    "ORIGIN_NOT_ALLOWED": (
+        "Requests from this origin are not allowed",
+        "Bu kaynaktan (origin) gelen isteklere izin verilmiyor",
+    ),
     "ACCOUNT_LOCKED": (
         "Too many failed attempts; the account is locked for a while",
         "Çok fazla başarısız deneme; hesap bir süreliğine kilitlendi",
@@ -204,6 +212,7 @@ _HTTP_CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
     503: "DATABASE_UNAVAILABLE",
 }

@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
+from pymongo.errors import PyMongoError
 
 from app.auth.schemas import (
     LoginData,
@@ -21,10 +22,10 @@ from app.auth.schemas import (
 )
 from app.auth.service import AuthService
 from app.config import Settings
+from app.errors import EXCEPTION_HANDLERS, AppError, DatabaseUnavailable
 from app.security.guards import signed_in
-from app.security.middleware import PUBLIC, ClientResolver
+from app.security.middleware import PUBLIC, Authenticator, ClientResolver, credentials
 from app.security.principal import Principal
-from app.security.tokens import SESSION_COOKIE
 from app.users.schemas import UserOut, user_out
 
 SessionIdPath = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
@@ -32,7 +33,7 @@ SessionIdPath = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
 
 def _clear_cookie(settings: Settings) -> Cookie:
     return Cookie(
-        key=SESSION_COOKIE,
+        key=settings.cookie_name,
         value="",
         max_age=0,
         path="/",
@@ -67,7 +68,7 @@ class AuthController(Controller):
             )
         )
         cookie = Cookie(
-            key=SESSION_COOKIE,
+            key=settings.cookie_name,
             value=result.token,
             max_age=result.max_age_seconds,
             path="/",
@@ -77,16 +78,30 @@ class AuthController(Controller):
         )
         return Response(body, cookies=[cookie])
 
-    @post("/logout", guards=[signed_in], status_code=200)
+    # Public: an expired, revoked or unknown session still gets its cookie
+    # cleared (a frontend cannot clear an HttpOnly cookie itself).
+    @post("/logout", opt={PUBLIC: True}, status_code=200)
     async def logout(
         self,
-        request: Request[Principal, Any, Any],
+        request: Request[Any, Any, Any],
         auth_service: NamedDependency[AuthService],
+        authenticator: NamedDependency[Authenticator],
         client_resolver: NamedDependency[ClientResolver],
         settings: NamedDependency[Settings],
-    ) -> Response[Success]:
-        await auth_service.logout(request.user, client_resolver(request))
-        return Response(Success(), cookies=[_clear_cookie(settings)])
+    ) -> Response[Any]:
+        token = credentials(request, settings.cookie_name)
+        try:
+            principal = await authenticator.authenticate(token) if token else None
+            if principal is not None and principal.kind == "user":
+                await auth_service.logout(principal, client_resolver(request))
+        except (DatabaseUnavailable, PyMongoError) as exc:
+            # 503, and still the cookie is cleared: the user asked to be signed out here.
+            handler = EXCEPTION_HANDLERS[AppError if isinstance(exc, AppError) else PyMongoError]
+            response: Response[Any] = handler(request, exc)
+        else:
+            response = Response(Success())
+        response.set_cookie(_clear_cookie(settings))
+        return response
 
     @get("/me", guards=[signed_in])
     async def me(self, request: Request[Principal, Any, Any]) -> UserOut:

@@ -1,7 +1,7 @@
 """Authenticates every request that is not marked public.
 
-A bearer token is either a service token or a session token; the
-``auth-session`` cookie is a session token. Every request re-checks the
+A bearer token is either a service token or a session token; the session
+cookie (``APP_COOKIE_NAME``) carries a session token. Every request re-checks the
 session (expiry, revocation) and the user (exists, ``isActive``).
 """
 
@@ -63,12 +63,14 @@ def provide_caller(
     return Caller(actor=request.user.actor, client=client_resolver(request))
 
 
-def credentials(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+def credentials(
+    connection: ASGIConnection[Any, Any, Any, Any], cookie_name: str = SESSION_COOKIE
+) -> str | None:
     header = connection.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return connection.cookies.get(SESSION_COOKIE) or None
+    return connection.cookies.get(cookie_name) or None
 
 
 class Authenticator:
@@ -106,7 +108,7 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        token = credentials(connection)
+        token = credentials(connection, self.authenticator.settings.cookie_name)
         if not token:
             raise Unauthenticated()
         principal = await self.authenticator.authenticate(token)
