@@ -133,7 +133,7 @@ def _path(value: dict[str, Any]) -> str:
 
 
 def _describe(request: dict[str, Any], case: dict[str, Any] | None) -> str:
-    text = f"{request.get('method')} {str(request.get('uri'))[:300]}"
+    text = f"{request.get('method')} {str(request.get('uri'))[:200]}"
     body = request.get("body")
     if isinstance(body, dict) and "$base64" in body:
         raw = base64.b64decode(body["$base64"])
