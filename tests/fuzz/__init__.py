@@ -1,0 +1,1 @@
+"""The fuzz run of the live service: plan, hooks, driver, report."""
