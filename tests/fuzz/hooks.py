@@ -98,9 +98,7 @@ class AdminGuard:
     def _login(self) -> None:
         # Wrong current passwords and fuzzed logins count against the account
         # and this IP; the run's own login must not be locked out by them.
-        self.db.login_counters.delete_many(
-            {"_id": {"$in": [f"account:{self.email}", "ip:127.0.0.1"]}}
-        )
+        self.db.login_counters.delete_many({"$or": [{"email": self.email}, {"ip": "127.0.0.1"}]})
         response = self.http.post(
             "/api/auth/login", json={"email": self.email, "password": self.password}
         )
