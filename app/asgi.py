@@ -29,6 +29,7 @@ from app.errors import EXCEPTION_HANDLERS
 from app.internal.controllers import InternalController
 from app.internal.repository import ServiceTokensRepository
 from app.internal.service import ServiceTokens
+from app.json_body import StrictJSONRequest
 from app.security.middleware import (
     AuthenticationMiddleware,
     Authenticator,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[ManagementCLI()],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
+        request_class=StrictJSONRequest,
         state=State(
             {
                 "security_events": services.security_events,

@@ -22,6 +22,10 @@ logger = logging.getLogger("app.errors")
 MESSAGES: dict[str, tuple[str, str]] = {
     "VALIDATION_ERROR": ("The request is not valid", "İstek geçersiz"),
     "INVALID_ID": ("The ID is not valid", "Kimlik geçersiz"),
+    "DUPLICATE_KEY": (
+        "A key appears twice in the same JSON object",
+        "Aynı JSON nesnesinde bir anahtar iki kez geçiyor",
+    ),
     "INVALID_CURSOR": ("The cursor is not valid for this query", "İmleç bu sorgu için geçersiz"),
     "UNAUTHENTICATED": ("Authentication is required", "Kimlik doğrulaması gerekli"),
     "INVALID_CREDENTIALS": ("Invalid email or password", "E-posta veya şifre hatalı"),
