@@ -24,6 +24,7 @@ from app.auth.service import AuthService
 from app.cli import ManagementCLI
 from app.config import Settings, get_settings
 from app.db import Database, database_lifespan
+from app.deadline import RequestDeadline
 from app.documents import CursorCodec
 from app.errors import EXCEPTION_HANDLERS
 from app.internal.controllers import InternalController
@@ -136,7 +137,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies=services.dependencies(),
         middleware=[
-            DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator)
+            # First, so authentication's database reads share the deadline.
+            RequestDeadline(settings.request_timeout_ms / 1000),
+            DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator),
         ],
         lifespan=[lifespan],
         plugins=[ManagementCLI()],

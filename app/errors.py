@@ -126,8 +126,15 @@ class TooManyAttempts(AppError):
         )
 
 
+# Seconds a client should wait before retrying a 503 DATABASE_UNAVAILABLE.
+RETRY_AFTER_SECONDS = 5
+
+
 class DatabaseUnavailable(AppError):
     status_code, code = 503, "DATABASE_UNAVAILABLE"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def wants_turkish(request: Request[Any, Any, Any]) -> bool:
@@ -238,11 +245,20 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 
 def _database_error(request: Request[Any, Any, Any], exc: PyMongoError) -> Response[dict[str, Any]]:
-    if isinstance(exc, ConnectionFailure) or (
-        isinstance(exc, OperationFailure) and exc.has_error_label("RetryableWriteError")
+    # exc.timeout: the request's deadline passed (app/deadline.py), whichever
+    # step was waiting (server selection, a connection, a reply).
+    if (
+        exc.timeout
+        or isinstance(exc, ConnectionFailure)
+        or (isinstance(exc, OperationFailure) and exc.has_error_label("RetryableWriteError"))
     ):
         logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return error_response(request, 503, "DATABASE_UNAVAILABLE", headers={"Retry-After": "5"})
+        return error_response(
+            request,
+            503,
+            "DATABASE_UNAVAILABLE",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     logger.error("database error on %s %s: %r", request.method, request.url.path, exc)
     return error_response(request, 500, "INTERNAL_ERROR")
 
