@@ -27,6 +27,8 @@ from app.db import Database, database_lifespan
 from app.deadline import RequestDeadline
 from app.documents import CursorCodec
 from app.errors import EXCEPTION_HANDLERS
+from app.idempotency.repository import IdempotencyRepository
+from app.idempotency.service import IdempotencyKeys
 from app.internal.controllers import InternalController
 from app.internal.repository import ServiceTokensRepository
 from app.internal.service import ServiceTokens
@@ -42,6 +44,7 @@ from app.security_events.recorder import SecurityEventRecorder
 from app.security_events.repository import SecurityEventsRepository
 from app.system.controllers import SystemController
 from app.users.controllers import UsersController, patch_me
+from app.users.idempotent import IdempotentUserCreation
 from app.users.repository import UsersRepository
 from app.users.service import UsersService
 
@@ -75,6 +78,9 @@ class Services:
             self.audit,
         )
         self.users = UsersService(self.users_repository, self.auth, self.audit, self.cursors)
+        self.user_creation = IdempotentUserCreation(
+            self.users, IdempotencyKeys(IdempotencyRepository(self.database, self.cursors))
+        )
         self.service_tokens = ServiceTokens(
             settings, ServiceTokensRepository(self.database, self.cursors)
         )
@@ -87,6 +93,7 @@ class Services:
             "cursors": self.cursors,
             "auth_service": self.auth,
             "users_service": self.users,
+            "user_creation": self.user_creation,
             "client_resolver": self.client_resolver,
             "service_tokens": self.service_tokens,
             "audit_logs": self.audit_logs_repository,

@@ -18,6 +18,7 @@ from app.audit.models import AuditLog
 from app.auth.models import LoginCounter, Session
 from app.config import Settings
 from app.errors import DatabaseUnavailable
+from app.idempotency.models import IdempotencyRecord
 from app.internal.models import ServiceToken
 from app.security_events.models import SecurityEvent
 from app.users.models import User
@@ -31,6 +32,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     AuditLog,
     ServiceToken,
     LoginCounter,
+    IdempotencyRecord,
 ]
 
 INIT_RETRY_SECONDS = 2.0

@@ -36,6 +36,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "SESSION_NOT_FOUND": ("Session not found", "Oturum bulunamadı"),
     "METHOD_NOT_ALLOWED": ("Method not allowed", "Yönteme izin verilmiyor"),
     "EMAIL_TAKEN": ("This email is already in use", "Bu e-posta zaten kullanılıyor"),
+    "IDEMPOTENCY_KEY_REUSED": (
+        "This Idempotency-Key was used for a different request",
+        "Bu Idempotency-Key başka bir istek için kullanıldı",
+    ),
     "PAYLOAD_TOO_LARGE": ("The request body is too large", "İstek gövdesi çok büyük"),
     "ACCOUNT_LOCKED": (
         "Too many failed attempts; the account is locked for a while",

@@ -163,9 +163,15 @@ class UsersService:
     # --- writes ------------------------------------------------------------------------
 
     async def create(
-        self, fields: dict[str, Any], *, password: str | None, by: Caller
+        self,
+        fields: dict[str, Any],
+        *,
+        password: str | None,
+        by: Caller,
+        doc_id: str | None = None,
     ) -> dict[str, Any]:
-        """Insert a user; the unique index on email decides races (409)."""
+        """Insert a user (under ``doc_id`` when given); the unique index on email
+        decides races (409)."""
         document = dict(fields)
         document["email"] = normalize_email(document["email"])
         document.setdefault("permissions", [])
@@ -175,7 +181,7 @@ class UsersService:
         if password is not None:
             document[PASSWORD_HASH] = await self.auth.passwords.hash(password)
         try:
-            created = await self.users.insert(document)
+            created = await self.users.insert(document, doc_id=doc_id)
         except DuplicateKey as exc:
             raise EmailTaken(details={"field": "email"}) from exc
         await self.audit.record(by.actor, "CREATE", RESOURCE, created["_id"], diff({}, created))
