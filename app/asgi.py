@@ -24,11 +24,15 @@ from app.auth.service import AuthService
 from app.cli import ManagementCLI
 from app.config import Settings, get_settings
 from app.db import Database, database_lifespan
+from app.deadline import RequestDeadline
 from app.documents import CursorCodec
 from app.errors import EXCEPTION_HANDLERS
+from app.idempotency.repository import IdempotencyRepository
+from app.idempotency.service import IdempotencyKeys
 from app.internal.controllers import InternalController
 from app.internal.repository import ServiceTokensRepository
 from app.internal.service import ServiceTokens
+from app.json_body import StrictJSONRequest
 from app.security.browser import BrowserSecurity
 from app.security.middleware import (
     AuthenticationMiddleware,
@@ -41,6 +45,7 @@ from app.security_events.recorder import SecurityEventRecorder
 from app.security_events.repository import SecurityEventsRepository
 from app.system.controllers import SystemController
 from app.users.controllers import UsersController, patch_me
+from app.users.idempotent import IdempotentUserCreation
 from app.users.repository import UsersRepository
 from app.users.service import UsersService
 
@@ -76,6 +81,9 @@ class Services:
             self.audit,
         )
         self.users = UsersService(self.users_repository, self.auth, self.audit, self.cursors)
+        self.user_creation = IdempotentUserCreation(
+            self.users, IdempotencyKeys(IdempotencyRepository(self.database, self.cursors))
+        )
         self.service_tokens = ServiceTokens(
             settings, ServiceTokensRepository(self.database, self.cursors)
         )
@@ -88,6 +96,7 @@ class Services:
             "cursors": self.cursors,
             "auth_service": self.auth,
             "users_service": self.users,
+            "user_creation": self.user_creation,
             "client_resolver": self.client_resolver,
             "service_tokens": self.service_tokens,
             "audit_logs": self.audit_logs_repository,
@@ -141,6 +150,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=services.dependencies(),
         middleware=[
             browser.middleware(),  # first: refuses forged requests before authentication
+            # First, so authentication's database reads share the deadline.
+            RequestDeadline(settings.request_timeout_ms / 1000),
             DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator),
         ],
         before_send=[browser.before_send],
@@ -148,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[ManagementCLI()],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
+        request_class=StrictJSONRequest,
         state=State(
             {
                 "security_events": services.security_events,

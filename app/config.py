@@ -37,9 +37,13 @@ class Settings(BaseSettings):
     database: str = "panel_users"
     data_dir: str = "./data"
     engine_port: int = 27018
-    server_selection_timeout_ms: int = 5000
-    connect_timeout_ms: int = 5000
-    socket_timeout_ms: int = 10000
+    # One deadline for all the database work of a request (PyMongo CSOT); under
+    # it the driver ignores server selection and socket timeouts (app/deadline.py).
+    request_timeout_ms: int = Field(default=5000, gt=0)
+    # /ready answers within this, so a probe sees a hung database as not ready.
+    ready_timeout_ms: int = Field(default=1000, gt=0)
+    # Opening a connection, and the background monitor's checks of the server.
+    connect_timeout_ms: int = Field(default=5000, gt=0)
     # Concurrent reads by ID share one $in query (app/batching.py).
     batch_reads: bool = True
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pymongo
 from beanie import Document, init_beanie
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
@@ -17,6 +18,7 @@ from app.audit.models import AuditLog
 from app.auth.models import LoginCounter, Session
 from app.config import Settings
 from app.errors import DatabaseUnavailable
+from app.idempotency.models import IdempotencyRecord
 from app.internal.models import ServiceToken
 from app.security_events.models import SecurityEvent
 from app.users.models import User
@@ -30,6 +32,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     AuditLog,
     ServiceToken,
     LoginCounter,
+    IdempotencyRecord,
 ]
 
 INIT_RETRY_SECONDS = 2.0
@@ -48,9 +51,11 @@ class Database:
         self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             mongodb_url(settings),
             tz_aware=True,
-            serverSelectionTimeoutMS=settings.server_selection_timeout_ms,
+            # Each operation outside a request (start-up, CLI) gets the request
+            # deadline too; within a request, app/deadline.py shares one.
+            timeoutMS=settings.request_timeout_ms,
+            serverSelectionTimeoutMS=settings.request_timeout_ms,
             connectTimeoutMS=settings.connect_timeout_ms,
-            socketTimeoutMS=settings.socket_timeout_ms,
             appname="panel-users-service",
         )
         self.database = self.client[settings.database]
@@ -98,9 +103,11 @@ class Database:
             raise DatabaseUnavailable()
 
     async def ping(self) -> None:
+        """Readiness: a ping within ``ready_timeout_ms`` (capped by the request's deadline)."""
         self.require_ready()
         try:
-            await self.database.command("ping")
+            with pymongo.timeout(self.settings.ready_timeout_ms / 1000):
+                await self.database.command("ping")
         except PyMongoError as exc:
             raise DatabaseUnavailable() from exc
 

@@ -22,6 +22,10 @@ logger = logging.getLogger("app.errors")
 MESSAGES: dict[str, tuple[str, str]] = {
     "VALIDATION_ERROR": ("The request is not valid", "İstek geçersiz"),
     "INVALID_ID": ("The ID is not valid", "Kimlik geçersiz"),
+    "DUPLICATE_KEY": (
+        "A key appears twice in the same JSON object",
+        "Aynı JSON nesnesinde bir anahtar iki kez geçiyor",
+    ),
     "INVALID_CURSOR": ("The cursor is not valid for this query", "İmleç bu sorgu için geçersiz"),
     "UNAUTHENTICATED": ("Authentication is required", "Kimlik doğrulaması gerekli"),
     "INVALID_CREDENTIALS": ("Invalid email or password", "E-posta veya şifre hatalı"),
@@ -32,6 +36,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "SESSION_NOT_FOUND": ("Session not found", "Oturum bulunamadı"),
     "METHOD_NOT_ALLOWED": ("Method not allowed", "Yönteme izin verilmiyor"),
     "EMAIL_TAKEN": ("This email is already in use", "Bu e-posta zaten kullanılıyor"),
+    "IDEMPOTENCY_KEY_REUSED": (
+        "This Idempotency-Key was used for a different request",
+        "Bu Idempotency-Key başka bir istek için kullanıldı",
+    ),
     "PAYLOAD_TOO_LARGE": ("The request body is too large", "İstek gövdesi çok büyük"),
     "UNSUPPORTED_MEDIA_TYPE": (
         "The request body must be JSON (Content-Type: application/json)",
@@ -152,8 +160,15 @@ class ServiceBusy(AppError):
         super().__init__(headers={"Retry-After": str(retry_after_seconds)})
 
 
+# Seconds a client should wait before retrying a 503 DATABASE_UNAVAILABLE.
+RETRY_AFTER_SECONDS = 5
+
+
 class DatabaseUnavailable(AppError):
     status_code, code = 503, "DATABASE_UNAVAILABLE"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def wants_turkish(request: Request[Any, Any, Any]) -> bool:
@@ -265,11 +280,20 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 
 def _database_error(request: Request[Any, Any, Any], exc: PyMongoError) -> Response[dict[str, Any]]:
-    if isinstance(exc, ConnectionFailure) or (
-        isinstance(exc, OperationFailure) and exc.has_error_label("RetryableWriteError")
+    # exc.timeout: the request's deadline passed (app/deadline.py), whichever
+    # step was waiting (server selection, a connection, a reply).
+    if (
+        exc.timeout
+        or isinstance(exc, ConnectionFailure)
+        or (isinstance(exc, OperationFailure) and exc.has_error_label("RetryableWriteError"))
     ):
         logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return error_response(request, 503, "DATABASE_UNAVAILABLE", headers={"Retry-After": "5"})
+        return error_response(
+            request,
+            503,
+            "DATABASE_UNAVAILABLE",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     logger.error("database error on %s %s: %r", request.method, request.url.path, exc)
     return error_response(request, 500, "INTERNAL_ERROR")
 

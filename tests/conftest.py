@@ -38,7 +38,8 @@ def make_settings(url: str, database: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "mongodb_url": url,
         "database": database,
-        "server_selection_timeout_ms": 2000,
+        # Generous: the suite shares 2 cores; outage tests set their own.
+        "request_timeout_ms": 10_000,
         "connect_timeout_ms": 2000,
         "cursor_secret": "test-cursor-secret",
         "cookie_secure": False,

@@ -69,6 +69,10 @@ class NxEngine:
     def url(self) -> str:
         return self._engine.url
 
+    @property
+    def pid(self) -> int | None:
+        return self._engine.pid
+
     def start(self) -> None:
         self._engine.start()
 

@@ -22,6 +22,7 @@ from app.auth.schemas import (
 )
 from app.auth.service import AuthService
 from app.config import Settings
+from app.deadline import OWN_DEADLINE
 from app.errors import EXCEPTION_HANDLERS, AppError, DatabaseUnavailable
 from app.security.guards import signed_in
 from app.security.middleware import PUBLIC, Authenticator, ClientResolver, credentials
@@ -47,7 +48,7 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
 
-    @post("/login", opt={PUBLIC: True}, status_code=200)
+    @post("/login", opt={PUBLIC: True, OWN_DEADLINE: True}, status_code=200)
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -132,7 +133,7 @@ class AuthController(Controller):
         )
         return Success()
 
-    @post("/password", guards=[signed_in], status_code=200)
+    @post("/password", guards=[signed_in], status_code=200, opt={OWN_DEADLINE: True})
     async def change_password(
         self,
         request: Request[Principal, Any, Any],

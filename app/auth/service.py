@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.audit.recorder import AuditRecorder, diff
-from app.auth.lockout import Lockout, LockoutState
+from app.auth.lockout import Attempt, Lockout, LockoutState
 from app.auth.repository import LoginCountersRepository, SessionsRepository, ms_to_datetime
 from app.config import Settings
+from app.deadline import database_deadline
 from app.documents import now_ms
 from app.errors import (
     AccountInactive,
@@ -66,6 +68,7 @@ class AuthService:
         self.events = events
         self.audit = audit
         self.lockout = Lockout(settings, counters, events)
+        self.deadline_seconds = settings.request_timeout_ms / 1000
         self.touch_ms = settings.session_touch_seconds * 1000.0
 
     # --- credentials ------------------------------------------------------------
@@ -84,9 +87,11 @@ class AuthService:
         email = normalize_email(email)
         check_password_input(password)
         with self.passwords.admit(client.ip_address or INTERNAL_CLIENT) as turn:
-            attempt = await self.lockout.begin(email, client, now_ms())
+            with self._database():
+                attempt = await self.lockout.begin(email, client, now_ms())
             try:
-                user = await self.users.get_by_email(email, include_hidden=True)
+                with self._database():
+                    user = await self.users.get_by_email(email, include_hidden=True)
                 stored_hash = user.get("passwordHash") if user else None
                 if user is None or not stored_hash:
                     await self.passwords.dummy_verify(password, turn)
@@ -94,34 +99,54 @@ class AuthService:
                 else:
                     verification = await self.passwords.verify(stored_hash, password, turn)
             except BaseException:  # overload, outage or disconnect: no verdict
-                await self.lockout.abandon(attempt)
+                with self._database():
+                    await self.lockout.abandon(attempt)
                 raise
-            user_id = user["_id"] if user else None
-            if not verification.ok:
-                remaining = await self.lockout.failed(attempt, client, user_id)
-                await self.events.record(
-                    "login_failure",
-                    "medium",
-                    client,
-                    user_id=user_id,
-                    details={"email": email, "reason": "invalid_credentials"},
-                )
-                raise InvalidCredentials(details={"remainingAttempts": remaining})
-            assert user is not None and stored_hash is not None
-            await self.lockout.succeeded(attempt)
-            if not user.get("isActive", False):
-                await self.events.record(
-                    "login_failure",
-                    "medium",
-                    client,
-                    user_id=user["_id"],
-                    details={"email": email, "reason": "account_inactive"},
-                )
-                raise AccountInactive()
+            with self._database():
+                await self._settle(attempt, verification, user, client)
             if verification.needs_rehash:
+                assert user is not None and stored_hash is not None
                 new_hash = await self.passwords.hash(password, turn)
-                await self.users.replace_password_hash(user["_id"], stored_hash, new_hash)
+                with self._database():
+                    await self.users.replace_password_hash(user["_id"], stored_hash, new_hash)
+        assert user is not None
         return user
+
+    def _database(self) -> AbstractContextManager[object]:
+        """One database phase of a password check: the hash between phases
+        does not spend their deadline (``app.deadline``)."""
+        return database_deadline(self.deadline_seconds)
+
+    async def _settle(
+        self,
+        attempt: Attempt,
+        verification: Verification,
+        user: dict[str, Any] | None,
+        client: ClientInfo,
+    ) -> None:
+        """Count the verdict; raise unless the password is right and the account active."""
+        email = attempt.email
+        user_id = user["_id"] if user else None
+        if not verification.ok:
+            remaining = await self.lockout.failed(attempt, client, user_id)
+            await self.events.record(
+                "login_failure",
+                "medium",
+                client,
+                user_id=user_id,
+                details={"email": email, "reason": "invalid_credentials"},
+            )
+            raise InvalidCredentials(details={"remainingAttempts": remaining})
+        await self.lockout.succeeded(attempt)
+        if user is None or not user.get("isActive", False):
+            await self.events.record(
+                "login_failure",
+                "medium",
+                client,
+                user_id=user_id,
+                details={"email": email, "reason": "account_inactive"},
+            )
+            raise AccountInactive()
 
     async def lockout_state(self, user_id: str) -> LockoutState:
         user = await self.users.require(user_id)
@@ -147,6 +172,12 @@ class AuthService:
         self, email: str, password: str, remember_me: bool, client: ClientInfo
     ) -> LoginResult:
         user = await self.check_credentials(email, password, client)
+        with self._database():
+            return await self._open_session(user, remember_me, client)
+
+    async def _open_session(
+        self, user: dict[str, Any], remember_me: bool, client: ClientInfo
+    ) -> LoginResult:
         now = now_ms()
         lifetime = (
             timedelta(days=self.settings.remember_me_days)
@@ -281,6 +312,18 @@ class AuthService:
     ) -> None:
         """Store a new argon2id hash and revoke the user's sessions (but ``keep``)."""
         new_hash = await self.passwords.hash(password, client.ip_address or INTERNAL_CLIENT)
+        with self._database():
+            await self._store_password(user, new_hash, client, actor=actor, keep=keep)
+
+    async def _store_password(
+        self,
+        user: dict[str, Any],
+        new_hash: str,
+        client: ClientInfo,
+        *,
+        actor: str,
+        keep: str | None,
+    ) -> None:
         now = datetime.now(UTC)
         if not await self.users.set_fields(
             user["_id"], {"passwordHash": new_hash, "updatedAt": iso(now)}

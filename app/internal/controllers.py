@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from app.auth.service import AuthService
+from app.deadline import OWN_DEADLINE
 from app.security.guards import allow
 from app.security.middleware import ClientResolver
 from app.users.schemas import UserOut, user_out
@@ -24,7 +25,12 @@ class InternalController(Controller):
     path = "/api/internal"
     tags = ["internal"]
 
-    @post("/auth/verify", guards=[allow(None, scope="auth:verify")], status_code=200)
+    @post(
+        "/auth/verify",
+        guards=[allow(None, scope="auth:verify")],
+        status_code=200,
+        opt={OWN_DEADLINE: True},
+    )
     async def verify(
         self,
         request: Request[Any, Any, Any],

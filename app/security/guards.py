@@ -11,7 +11,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
-from app.errors import Forbidden
+from app.errors import Forbidden, Unauthenticated
 from app.security.principal import Principal
 
 ADMIN = "users:manage"
@@ -40,6 +40,12 @@ def allow(permission: str | None = None, *, scope: str | None = None) -> Guard:
     """Users need ``permission``; services need ``scope``. ``None`` shuts that kind out."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            # Litestar's automatic OPTIONS answer (only the Allow header) is not
+            # authenticated, so a controller's guard has no principal to check.
+            return
+        if "user" not in connection.scope:
+            raise Unauthenticated()
         principal: Principal = connection.user
         if principal.kind == "user" and permission is not None:
             if permission == "" or permission in principal.permissions:

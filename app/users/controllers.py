@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import (
+    FromQuery,
+    HeaderParameter,
+    JSONBody,
+    PathParameter,
+    QueryParameter,
+)
 
 from app.auth.schemas import (
     LockoutOut,
@@ -16,8 +22,10 @@ from app.auth.schemas import (
     lockout_out,
     session_out,
 )
+from app.idempotency.service import HEADER, KEY_PATTERN
 from app.security.guards import admin_only, allow, signed_in
 from app.security.principal import Caller, Principal
+from app.users.idempotent import IdempotentUserCreation
 from app.users.schemas import (
     PHONE_PATTERN,
     BatchGetIn,
@@ -43,6 +51,7 @@ EmailQuery = Annotated[str | None, QueryParameter(min_length=3, max_length=254)]
 PhoneQuery = Annotated[str | None, QueryParameter(pattern=PHONE_PATTERN, max_length=32)]
 SearchQuery = Annotated[str | None, QueryParameter(min_length=1, max_length=200)]
 LabelsQuery = Annotated[list[Label] | None, QueryParameter(max_items=100)]
+IdempotencyKey = Annotated[str | None, HeaderParameter(name=HEADER, pattern=KEY_PATTERN)]
 
 read = allow("users:manage", scope="users:read")
 write = allow("users:manage", scope="users:write")
@@ -106,19 +115,27 @@ class UsersController(Controller):
             total=result.total,
         )
 
-    @post("/", guards=[admin_only], summary="Create a user (users.create)")
+    @post(
+        "/",
+        guards=[admin_only],
+        summary="Create a user (users.create); safe to retry with an Idempotency-Key",
+    )
     async def create_user(
         self,
         data: JSONBody[UserCreate],
         users_service: Users,
+        user_creation: NamedDependency[IdempotentUserCreation],
         caller: Callers,
-    ) -> UserOut:
-        created = await users_service.create(
-            data.fields(),
-            password=data.password,
-            by=caller,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[UserOut]:
+        if idempotency_key is None:
+            created = await users_service.create(data.fields(), password=data.password, by=caller)
+            return Response(user_out(created), status_code=201)
+        created, replayed = await user_creation.create(
+            data.fields(), password=data.password, by=caller, key=idempotency_key
         )
-        return user_out(created)
+        headers = {"Idempotent-Replayed": "true"} if replayed else None
+        return Response(user_out(created), status_code=201, headers=headers)
 
     @patch("/{user_id:str}", guards=[write], summary="Patch a user (users.update)")
     async def patch_user(

@@ -165,9 +165,15 @@ class UsersService:
     # --- writes ------------------------------------------------------------------------
 
     async def create(
-        self, fields: dict[str, Any], *, password: str | None, by: Caller
+        self,
+        fields: dict[str, Any],
+        *,
+        password: str | None,
+        by: Caller,
+        doc_id: str | None = None,
     ) -> dict[str, Any]:
-        """Insert a user; the unique index on email decides races (409)."""
+        """Insert a user (under ``doc_id`` when given); the unique index on email
+        decides races (409)."""
         document = dict(fields)
         document["email"] = normalize_email(document["email"])
         document.setdefault("permissions", [])
@@ -179,7 +185,7 @@ class UsersService:
                 password, by.client.ip_address or INTERNAL_CLIENT
             )
         try:
-            created = await self.users.insert(document)
+            created = await self.users.insert(document, doc_id=doc_id)
         except DuplicateKey as exc:
             raise EmailTaken(details={"field": "email"}) from exc
         await self.audit.record(by.actor, "CREATE", RESOURCE, created["_id"], diff({}, created))

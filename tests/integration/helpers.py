@@ -77,8 +77,11 @@ class Store:
 
 
 @contextmanager
-def running_service(mongodb_url: str, database: str, **env: str) -> Iterator[str]:
-    """The service as production runs it (``python -m app``), in its own process."""
+def running_service(
+    mongodb_url: str, database: str, *, log_file: Path | None = None, **env: str
+) -> Iterator[str]:
+    """The service as production runs it (``python -m app``), in its own process;
+    its output goes to ``log_file`` when given."""
     port = free_port()
     environment = {
         **os.environ,
@@ -88,12 +91,13 @@ def running_service(mongodb_url: str, database: str, **env: str) -> Iterator[str
         "APP_COOKIE_SECURE": "false",
         **env,
     }
+    output = log_file.open("wb") if log_file is not None else None
     process = subprocess.Popen(
         [sys.executable, "-m", "app"],
         env=environment,
         cwd=Path(__file__).resolve().parents[2],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if output else subprocess.DEVNULL,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -111,3 +115,5 @@ def running_service(mongodb_url: str, database: str, **env: str) -> Iterator[str
     finally:
         process.terminate()
         process.wait(15)
+        if output is not None:
+            output.close()

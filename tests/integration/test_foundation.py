@@ -272,7 +272,7 @@ async def test_ready_reports_an_outage_and_recovers(engine_name: str, database_n
     server = make_engine(engine_name)
     server.start()
     try:
-        app = create_app(make_settings(server.url, database_name, server_selection_timeout_ms=500))
+        app = create_app(make_settings(server.url, database_name, request_timeout_ms=1000))
         async with AsyncTestClient(app) as client:
             assert (await client.get("/ready")).status_code == 200
             server.stop()
