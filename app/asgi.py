@@ -25,10 +25,11 @@ from app.cli import ManagementCLI
 from app.config import Settings, get_settings
 from app.db import Database, database_lifespan
 from app.documents import CursorCodec
-from app.errors import EXCEPTION_HANDLERS
+from app.errors import EXCEPTION_HANDLERS, ValidationError
 from app.internal.controllers import InternalController
 from app.internal.repository import ServiceTokensRepository
 from app.internal.service import ServiceTokens
+from app.security.control_chars import ControlCharacterMiddleware
 from app.security.middleware import (
     AuthenticationMiddleware,
     Authenticator,
@@ -99,7 +100,15 @@ class Services:
             self.settings.bootstrap_admin_email,
             self.settings.bootstrap_admin_password,
         )
-        if email and password and await self.users.ensure_admin(email, password):
+        if not (email and password):
+            return
+        try:
+            created = await self.users.ensure_admin(email, password)
+        except ValidationError as exc:
+            # The same rules as the API; the message names the rule, never the value.
+            logger.error("bootstrap admin not created: %s", exc.message)
+            return
+        if created:
             logger.info("bootstrap admin created")
 
 
@@ -135,7 +144,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies=services.dependencies(),
         middleware=[
-            DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator)
+            DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator),
+            ControlCharacterMiddleware(),
         ],
         lifespan=[lifespan],
         plugins=[ManagementCLI()],

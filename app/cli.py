@@ -15,6 +15,7 @@ import click
 from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
+from app.errors import ValidationError
 from app.internal.service import SCOPES
 
 if TYPE_CHECKING:
@@ -70,7 +71,10 @@ class ManagementCLI(CLIPluginProtocol):
         @click.option("--email", required=True)
         @click.password_option()
         def create_admin(app: Litestar, email: str, password: str) -> None:
-            created = _run(app, lambda s: s.users.ensure_admin(email, password))
+            try:
+                created = _run(app, lambda s: s.users.ensure_admin(email, password))
+            except ValidationError as exc:
+                raise click.ClickException(exc.message or exc.code) from exc
             click.echo("admin created" if created else "a user with that email exists already")
 
         @cli.group(help="Database.")

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from app.auth.repository import ms_to_datetime
-from app.users.schemas import UserOut
+from app.users.schemas import Password, UserOut
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -45,7 +45,7 @@ class SessionOut(msgspec.Struct, omit_defaults=True):
 
 class PasswordChangeIn(msgspec.Struct, forbid_unknown_fields=True):
     currentPassword: str
-    newPassword: str
+    newPassword: Password
 
 
 class Success(msgspec.Struct):

@@ -18,18 +18,16 @@ from app.errors import (
     TooManyAttempts,
     ValidationError,
 )
+from app.security.password_policy import check_new_password
 from app.security.passwords import Passwords, check_password_input
 from app.security.principal import Principal
 from app.security.tokens import hash_token, new_public_id, new_token
 from app.security_events.recorder import ClientInfo, SecurityEventRecorder
+from app.users.emails import normalize_email
 from app.users.repository import UsersRepository
 
 ACCOUNT = "account"
 CLIENT_IP = "ip"
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def iso(moment: datetime) -> str:
@@ -268,7 +266,7 @@ class AuthService:
         """Verify the current password (lockout applies), store the new hash,
         revoke the caller's other sessions."""
         assert principal.user is not None
-        check_password_input(new, "newPassword")
+        check_new_password(new, "newPassword")
         user = await self.check_credentials(principal.user["email"], current, client)
         if current == new:
             raise ValidationError.field("newPassword", "must differ from the current password")

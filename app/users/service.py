@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from app.audit.recorder import AuditRecorder, diff
-from app.auth.service import AuthService, iso, normalize_email
+from app.auth.service import AuthService, iso
 from app.documents import CursorCodec, DuplicateKey, Page, parse_id, query_fingerprint
 from app.errors import EmailTaken, NotFound, ValidationError
+from app.security.password_policy import check_new_password
 from app.security.principal import Caller
 from app.security_events.recorder import ClientInfo
+from app.users.emails import normalize_email
 from app.users.models import SEARCH_TOKENS
 from app.users.repository import PASSWORD_HASH, UsersRepository
 from app.users.search import parse_query, ranking_key, search_tokens
@@ -166,6 +168,8 @@ class UsersService:
         self, fields: dict[str, Any], *, password: str | None, by: Caller
     ) -> dict[str, Any]:
         """Insert a user; the unique index on email decides races (409)."""
+        if password is not None:
+            check_new_password(password)
         document = dict(fields)
         document["email"] = normalize_email(document["email"])
         document.setdefault("permissions", [])
@@ -236,6 +240,7 @@ class UsersService:
             raise NotFound(code="USER_NOT_FOUND")
 
     async def set_password(self, user_id: str, password: str, by: Caller) -> None:
+        check_new_password(password)
         user = await self.users.require(parse_id(user_id), include_hidden=True)
         await self.auth.set_password(user, password, by.client, actor=by.actor)
 

@@ -1,0 +1,64 @@
+"""The one rule for a new password, on every path that sets one.
+
+NIST SP 800-63B: at least 8 characters, a generous maximum (1,024 bytes, the
+limit the hashing path already enforces), no composition rules, and no
+password found in lists of breached passwords: here the 30,000 most common
+passwords that the zxcvbn package ships (from leaked-password corpora),
+compared case-insensitively. Login does not apply it: a password set before
+this rule still signs in.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib.util
+import re
+from pathlib import Path
+
+from app.errors import ValidationError
+from app.security.passwords import MAX_PASSWORD_BYTES
+
+MIN_CHARACTERS = 8
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_new_password(password: str, field: str = "password") -> None:
+    """400 naming ``field`` unless ``password`` may be set."""
+    if len(password) < MIN_CHARACTERS:
+        raise ValidationError.field(field, f"must be at least {MIN_CHARACTERS} characters")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise ValidationError.field(field, f"must be at most {MAX_PASSWORD_BYTES} bytes")
+    if not password.strip():
+        raise ValidationError.field(field, "must not be only whitespace")
+    if _CONTROL.search(password):
+        raise ValidationError.field(field, "must not contain control characters")
+    if password.lower() in common_passwords():
+        raise ValidationError.field(field, "is too common: it appears in lists of leaked passwords")
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """zxcvbn's list of common passwords (lower case).
+
+    Its module holds five other word lists as well (≈14 MiB once imported);
+    only the passwords line of its source is read, and the import is the
+    fallback should that layout change.
+    """
+    spec = importlib.util.find_spec("zxcvbn.frequency_lists")
+    if spec is not None and spec.origin:
+        for line in Path(spec.origin).read_text(encoding="utf-8").splitlines():
+            # The line is `"passwords": "123456,password,...".split(","),`
+            if line.strip().startswith('"passwords":'):
+                node = ast.parse("{" + line.strip().rstrip(",") + "}", mode="eval").body
+                call = node.values[0] if isinstance(node, ast.Dict) else None
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and isinstance(call.func.value, ast.Constant)
+                    and isinstance(call.func.value.value, str)
+                ):
+                    return frozenset(call.func.value.value.split(","))
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
