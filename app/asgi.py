@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from litestar import Litestar
@@ -29,6 +30,7 @@ from app.errors import EXCEPTION_HANDLERS, ValidationError
 from app.internal.controllers import InternalController
 from app.internal.repository import ServiceTokensRepository
 from app.internal.service import ServiceTokens
+from app.retention import ensure_retention
 from app.security.control_chars import ControlCharacterMiddleware
 from app.security.middleware import (
     AuthenticationMiddleware,
@@ -78,6 +80,7 @@ class Services:
             settings, ServiceTokensRepository(self.database, self.cursors)
         )
         self.authenticator = Authenticator(settings, self.auth, self.service_tokens)
+        self.database.on_ready.append(partial(ensure_retention, self.database, settings))
 
     def dependencies(self) -> dict[str, Provide]:
         provided = {
