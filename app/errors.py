@@ -32,6 +32,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "SESSION_NOT_FOUND": ("Session not found", "Oturum bulunamadı"),
     "METHOD_NOT_ALLOWED": ("Method not allowed", "Yönteme izin verilmiyor"),
     "EMAIL_TAKEN": ("This email is already in use", "Bu e-posta zaten kullanılıyor"),
+    "LAST_ADMIN": (
+        "The last user who can manage users cannot lose that right",
+        "Kullanıcıları yönetebilen son kişi bu yetkisini kaybedemez",
+    ),
+    "CONCURRENT_CHANGE": (
+        "Another change of user rights is in progress; try again",
+        "Başka bir yetki değişikliği sürüyor; lütfen tekrar deneyin",
+    ),
     "PAYLOAD_TOO_LARGE": ("The request body is too large", "İstek gövdesi çok büyük"),
     "ACCOUNT_LOCKED": (
         "Too many failed attempts; the account is locked for a while",

@@ -11,6 +11,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from app.auth.schemas import SessionOut, Success, session_out
 from app.security.guards import admin_only, allow, signed_in
 from app.security.principal import Caller, Principal
+from app.users.privileges import require_admin_scope
 from app.users.schemas import (
     PHONE_PATTERN,
     BatchGetIn,
@@ -116,12 +117,15 @@ class UsersController(Controller):
     @patch("/{user_id:str}", guards=[write], summary="Patch a user (users.update)")
     async def patch_user(
         self,
+        request: AnyRequest,
         user_id: IdPath,
         data: JSONBody[UserPatch],
         users_service: Users,
         caller: Callers,
     ) -> UserOut:
-        updated = await users_service.patch(user_id, data.changes(), by=caller)
+        changes = data.changes()
+        await require_admin_scope(request, request.user, changes)
+        updated = await users_service.patch(user_id, changes, by=caller)
         return user_out(updated)
 
     @delete(
