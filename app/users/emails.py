@@ -61,6 +61,12 @@ class InvalidEmail(ValidationError, ValueError):
         super().__init__(f"email {reason}", details=[{"field": "email", "message": reason}])
 
 
+def has_invisible(text: str) -> bool:
+    if text.isascii() and text.isprintable():
+        return False  # the usual case, without a per-character lookup
+    return any(is_invisible(char) for char in text)
+
+
 def is_invisible(char: str) -> bool:
     if unicodedata.category(char) in _INVISIBLE_CATEGORIES:
         return True
@@ -69,16 +75,18 @@ def is_invisible(char: str) -> bool:
 
 
 def _mixes_lookalike_scripts(text: str) -> bool:
+    if text.isascii():
+        return False  # Latin only
     scripts = {categories.alias(char) for char in text if char.isalpha()}
     return len(scripts & _LOOKALIKE_SCRIPTS) > 1
 
 
 def normalize_email(value: str) -> str:
     """The stored, comparable form of an address, or ``InvalidEmail``."""
-    if any(is_invisible(char) for char in value):
+    if has_invisible(value):
         raise InvalidEmail("must not contain control or invisible characters")
     text = unicodedata.normalize("NFKC", value.strip()).strip()
-    if any(is_invisible(char) for char in text):
+    if has_invisible(text):
         raise InvalidEmail("must not contain control or invisible characters")
     if len(text) > MAX_EMAIL_LENGTH * 4:
         # email-validator's work grows with the input; nothing this long is an address.
