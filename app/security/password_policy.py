@@ -41,24 +41,23 @@ def check_new_password(password: str, field: str = "password") -> None:
 def common_passwords() -> frozenset[str]:
     """zxcvbn's list of common passwords (lower case).
 
-    Its module holds five other word lists as well (≈14 MiB once imported);
-    only the passwords line of its source is read, and the import is the
-    fallback should that layout change.
+    Its module holds five other word lists as well (importing it adds ≈18 MiB
+    to the process); only the passwords line of its source is read (≈5 MiB,
+    the set itself), and the import is the fallback should that layout change.
     """
-    spec = importlib.util.find_spec("zxcvbn.frequency_lists")
-    if spec is not None and spec.origin:
-        for line in Path(spec.origin).read_text(encoding="utf-8").splitlines():
-            # The line is `"passwords": "123456,password,...".split(","),`
-            if line.strip().startswith('"passwords":'):
-                node = ast.parse("{" + line.strip().rstrip(",") + "}", mode="eval").body
-                call = node.values[0] if isinstance(node, ast.Dict) else None
-                if (
-                    isinstance(call, ast.Call)
-                    and isinstance(call.func, ast.Attribute)
-                    and isinstance(call.func.value, ast.Constant)
-                    and isinstance(call.func.value.value, str)
-                ):
-                    return frozenset(call.func.value.value.split(","))
+    # Found without importing the package: its __init__ imports every list.
+    spec = importlib.util.find_spec("zxcvbn")
+    if spec is not None and spec.submodule_search_locations:
+        path = Path(next(iter(spec.submodule_search_locations))) / "frequency_lists.py"
+        with path.open("rb") as source:
+            for raw in source:
+                # The line is `"passwords": "123456,password,...".split(","),`
+                if raw.lstrip().startswith(b'"passwords": "'):
+                    line = raw.decode()
+                    literal = line[line.index(": ") + 2 : line.rindex(".split(")]
+                    value = ast.literal_eval(literal)
+                    if isinstance(value, str):
+                        return frozenset(value.split(","))
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     return frozenset(FREQUENCY_LISTS["passwords"])
