@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from litestar import Litestar
@@ -26,14 +27,16 @@ from app.config import Settings, get_settings
 from app.db import Database, database_lifespan
 from app.deadline import RequestDeadline
 from app.documents import CursorCodec
-from app.errors import EXCEPTION_HANDLERS
+from app.errors import EXCEPTION_HANDLERS, ValidationError
 from app.idempotency.repository import IdempotencyRepository
 from app.idempotency.service import IdempotencyKeys
 from app.internal.controllers import InternalController
 from app.internal.repository import ServiceTokensRepository
 from app.internal.service import ServiceTokens
 from app.json_body import StrictJSONRequest
+from app.retention import ensure_retention
 from app.security.browser import BrowserSecurity
+from app.security.control_chars import ControlCharacterMiddleware
 from app.security.middleware import (
     AuthenticationMiddleware,
     Authenticator,
@@ -88,6 +91,7 @@ class Services:
             settings, ServiceTokensRepository(self.database, self.cursors)
         )
         self.authenticator = Authenticator(settings, self.auth, self.service_tokens)
+        self.database.on_ready.append(partial(ensure_retention, self.database, settings))
 
     def dependencies(self) -> dict[str, Provide]:
         provided = {
@@ -112,7 +116,15 @@ class Services:
             self.settings.bootstrap_admin_email,
             self.settings.bootstrap_admin_password,
         )
-        if email and password and await self.users.ensure_admin(email, password):
+        if not (email and password):
+            return
+        try:
+            created = await self.users.ensure_admin(email, password)
+        except ValidationError as exc:
+            # The same rules as the API; the message names the rule, never the value.
+            logger.error("bootstrap admin not created: %s", exc.message)
+            return
+        if created:
             logger.info("bootstrap admin created")
 
 
@@ -153,6 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # First, so authentication's database reads share the deadline.
             RequestDeadline(settings.request_timeout_ms / 1000),
             DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator),
+            ControlCharacterMiddleware(),
         ],
         before_send=[browser.before_send],
         lifespan=[lifespan],

@@ -15,7 +15,7 @@ import click
 from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
-from app.errors import MESSAGES, AppError
+from app.errors import MESSAGES, AppError, ValidationError
 from app.internal.service import SCOPES
 from app.security.principal import Caller
 from app.security_events.recorder import ClientInfo
@@ -78,7 +78,10 @@ class ManagementCLI(CLIPluginProtocol):
         @click.option("--email", required=True)
         @click.password_option()
         def create_admin(app: Litestar, email: str, password: str) -> None:
-            created = _run(app, lambda s: s.users.ensure_admin(email, password))
+            try:
+                created = _run(app, lambda s: s.users.ensure_admin(email, password))
+            except ValidationError as exc:
+                raise click.ClickException(exc.message or exc.code) from exc
             click.echo("admin created" if created else "a user with that email exists already")
 
         @users.command("unlock", help="Clear an account's lockout (every client address).")

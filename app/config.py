@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     role_permissions: dict[str, list[str]] = Field(
         default_factory=lambda: dict(DEFAULT_ROLE_PERMISSIONS)
     )
+    # Security events and audit logs older than this are removed (TTL index).
+    security_event_retention_days: int = Field(default=365, ge=1)
+    audit_log_retention_days: int = Field(default=365, ge=1)
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None
 

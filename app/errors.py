@@ -40,6 +40,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This Idempotency-Key was used for a different request",
         "Bu Idempotency-Key başka bir istek için kullanıldı",
     ),
+    "LAST_ADMIN": (
+        "The last user who can manage users cannot lose that right",
+        "Kullanıcıları yönetebilen son kişi bu yetkisini kaybedemez",
+    ),
+    "CONCURRENT_CHANGE": (
+        "Another change of user rights is in progress; try again",
+        "Başka bir yetki değişikliği sürüyor; lütfen tekrar deneyin",
+    ),
     "PAYLOAD_TOO_LARGE": ("The request body is too large", "İstek gövdesi çok büyük"),
     "UNSUPPORTED_MEDIA_TYPE": (
         "The request body must be JSON (Content-Type: application/json)",

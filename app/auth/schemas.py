@@ -9,7 +9,7 @@ import msgspec
 
 from app.auth.lockout import ACCOUNT, LockoutState
 from app.auth.repository import ms_to_datetime
-from app.users.schemas import UserOut
+from app.users.schemas import Password, UserOut
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -84,7 +84,7 @@ def lockout_out(state: LockoutState) -> LockoutOut:
 
 class PasswordChangeIn(msgspec.Struct, forbid_unknown_fields=True):
     currentPassword: str
-    newPassword: str
+    newPassword: Password
 
 
 class Success(msgspec.Struct):

@@ -20,6 +20,7 @@ from app.errors import (
     NotFound,
     ValidationError,
 )
+from app.security.password_policy import check_new_password
 from app.security.passwords import (
     INTERNAL_CLIENT,
     Passwords,
@@ -29,11 +30,8 @@ from app.security.passwords import (
 from app.security.principal import Caller, Principal
 from app.security.tokens import hash_token, new_public_id, new_token
 from app.security_events.recorder import ClientInfo, SecurityEventRecorder
+from app.users.emails import normalize_email
 from app.users.repository import UsersRepository
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def iso(moment: datetime) -> str:
@@ -288,7 +286,7 @@ class AuthService:
         """Verify the current password (lockout applies), store the new hash,
         revoke the caller's other sessions."""
         assert principal.user is not None
-        check_password_input(new, "newPassword")
+        check_new_password(new, "newPassword")
         try:
             user = await self.check_credentials(principal.user["email"], current, client)
         except InvalidCredentials as exc:

@@ -12,7 +12,9 @@ from app.errors import ValidationError
 from app.internal.repository import ServiceTokensRepository
 from app.security.tokens import hash_token, new_token
 
-SCOPES = frozenset({"users:read", "users:write", "auth:verify"})
+# users:write patches profile fields; changing role or permissions also needs
+# users:admin (app/users/privileges.py).
+SCOPES = frozenset({"users:read", "users:write", "users:admin", "auth:verify"})
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Route guards: permissions for users, scopes for services.
 
-A denial answers 403 FORBIDDEN and writes a ``permission_denied`` event.
+A denial answers 403 FORBIDDEN and writes a ``permission_denied`` event: one
+per actor, permission, method and route per minute, counted (a loop of 403s
+from one user grows ``details.count``, not the collection).
 """
 
 from __future__ import annotations
@@ -17,23 +19,32 @@ from app.security.principal import Principal
 ADMIN = "users:manage"
 
 
-async def _deny(
-    connection: ASGIConnection[Any, Any, Any, Any], principal: Principal, needed: str
+async def deny(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    principal: Principal,
+    needed: str,
+    details: Any = None,
 ) -> None:
+    """Record the denial, then raise 403 FORBIDDEN (with ``details``, if given)."""
     state = connection.app.state
-    await state.security_events.record(
+    method = str(connection.scope.get("method"))
+    # The route's template, not the path: varying an ID must not defeat the count.
+    route = str(connection.scope.get("path_template") or connection.url.path)
+    await state.security_events.record_counted(
         "permission_denied",
         "medium",
         state.client_resolver(connection),
+        key=(principal.actor, needed, method, route),
         user_id=principal.user_id,
         details={
             "actor": principal.actor,
             "needed": needed,
-            "method": connection.scope.get("method"),
+            "method": method,
+            "route": route,
             "path": connection.url.path,
         },
     )
-    raise Forbidden()
+    raise Forbidden(details=details)
 
 
 def allow(permission: str | None = None, *, scope: str | None = None) -> Guard:
@@ -50,10 +61,10 @@ def allow(permission: str | None = None, *, scope: str | None = None) -> Guard:
         if principal.kind == "user" and permission is not None:
             if permission == "" or permission in principal.permissions:
                 return
-            await _deny(connection, principal, permission)
+            await deny(connection, principal, permission)
         if principal.kind == "service" and scope is not None and scope in principal.permissions:
             return
-        await _deny(connection, principal, scope or permission or "user session")
+        await deny(connection, principal, scope or permission or "user session")
 
     return guard
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app.documents import DuplicateKey, now_ms
 from app.redaction import redact
 from app.security_events.models import Severity
 from app.security_events.repository import SecurityEventsRepository
@@ -15,6 +17,11 @@ from app.security_events.repository import SecurityEventsRepository
 class ClientInfo:
     ip_address: str | None
     user_agent: str | None
+
+
+# Repeats of one event from one actor within this window are counted in the
+# first event's ``details.count`` instead of adding documents.
+AGGREGATION_WINDOW_MS = 60_000
 
 
 class SecurityEventRecorder:
@@ -40,3 +47,37 @@ class SecurityEventRecorder:
             "details": redact(details) if details else None,
         }
         await self.repository.insert(document)
+
+    async def record_counted(
+        self,
+        event_type: str,
+        severity: Severity,
+        client: ClientInfo,
+        *,
+        key: tuple[str, ...],
+        user_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """At most one document per ``key`` and minute; repeats increment its
+        ``details.count``. Shared by every instance: the document's ``_id`` is
+        derived from the key and the minute, so the database decides."""
+        window = int(now_ms() // AGGREGATION_WINDOW_MS)
+        material = "\x00".join((event_type, *key, str(window))).encode()
+        # 24 hex digits: shaped like every other ID of the service.
+        event_id = hashlib.sha256(material).hexdigest()[:24]
+        if await self.repository.count_repeat(event_id):
+            return
+        document: dict[str, Any] = {
+            "event_type": event_type,
+            "severity": severity,
+            "occurred_at": datetime.now(UTC),
+            "user_id": user_id,
+            "ip_address": client.ip_address,
+            "user_agent": (client.user_agent or "")[:512] or None,
+            "details": {**redact(details or {}), "count": 1},
+        }
+        try:
+            await self.repository.insert(document, doc_id=event_id)
+        except DuplicateKey:
+            # Another request (or instance) wrote it first.
+            await self.repository.count_repeat(event_id)

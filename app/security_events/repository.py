@@ -9,5 +9,10 @@ from app.security_events.models import SecurityEvent
 class SecurityEventsRepository(Repository):
     model = SecurityEvent
     not_found_code = "NOT_FOUND"
-    # Events are append-only.
+    # Events are append-only (but for the count of an aggregated event).
     rules = PatchRules(required=frozenset(), optional=frozenset())
+
+    async def count_repeat(self, event_id: str) -> bool:
+        """One more occurrence of an aggregated event; False if it does not exist."""
+        result = await self.collection.update_one({"_id": event_id}, {"$inc": {"details.count": 1}})
+        return bool(result.matched_count)

@@ -26,6 +26,7 @@ from app.idempotency.service import HEADER, KEY_PATTERN
 from app.security.guards import admin_only, allow, signed_in
 from app.security.principal import Caller, Principal
 from app.users.idempotent import IdempotentUserCreation
+from app.users.privileges import require_admin_scope
 from app.users.schemas import (
     PHONE_PATTERN,
     BatchGetIn,
@@ -140,12 +141,15 @@ class UsersController(Controller):
     @patch("/{user_id:str}", guards=[write], summary="Patch a user (users.update)")
     async def patch_user(
         self,
+        request: AnyRequest,
         user_id: IdPath,
         data: JSONBody[UserPatch],
         users_service: Users,
         caller: Callers,
     ) -> UserOut:
-        updated = await users_service.patch(user_id, data.changes(), by=caller)
+        changes = data.changes()
+        await require_admin_scope(request, request.user, changes)
+        updated = await users_service.patch(user_id, changes, by=caller)
         return user_out(updated)
 
     @delete(

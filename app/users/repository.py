@@ -76,3 +76,15 @@ class UsersRepository(Repository):
             ],
             ordered=False,
         )
+
+    async def active_holders(self, roles: list[str], permission: str, limit: int) -> set[str]:
+        """IDs of up to ``limit`` active users with one of ``roles`` and up to
+        ``limit`` with ``permission`` among their own (two plain queries: one
+        engine answers ``$or`` by scanning)."""
+        by_role = await self.find(
+            {"isActive": True, "role": {"$in": roles}}, {"_id": 1}, limit=limit
+        )
+        by_permission = await self.find(
+            {"isActive": True, "permissions": {"$all": [permission]}}, {"_id": 1}, limit=limit
+        )
+        return {user["_id"] for user in by_role + by_permission}

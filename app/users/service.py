@@ -8,13 +8,26 @@ from typing import Any, Literal
 
 from app.audit.recorder import AuditRecorder, diff
 from app.auth.lockout import LockoutState
-from app.auth.service import AuthService, iso, normalize_email
+from app.auth.service import AuthService, iso
 from app.documents import CursorCodec, DuplicateKey, Page, parse_id, query_fingerprint
 from app.errors import EmailTaken, NotFound, ValidationError
+from app.security.guards import ADMIN
+from app.security.password_policy import check_new_password
 from app.security.passwords import INTERNAL_CLIENT
 from app.security.principal import Caller
 from app.security_events.recorder import ClientInfo
+from app.users.emails import normalize_email
 from app.users.models import SEARCH_TOKENS
+from app.users.privileges import (
+    LAST_ADMIN_REASON,
+    MANAGERS_LOCK,
+    LastAdmin,
+    LeaseLock,
+    after_patch,
+    manages,
+    privileged_fields,
+    touches_rights,
+)
 from app.users.repository import PASSWORD_HASH, UsersRepository
 from app.users.search import parse_query, ranking_key, search_tokens
 
@@ -67,6 +80,7 @@ class UsersService:
         self.auth = auth
         self.audit = audit
         self.cursors = cursors
+        self.managers_lock = LeaseLock(users.database, MANAGERS_LOCK)
 
     # --- reads -----------------------------------------------------------------------
 
@@ -174,6 +188,8 @@ class UsersService:
     ) -> dict[str, Any]:
         """Insert a user (under ``doc_id`` when given); the unique index on email
         decides races (409)."""
+        if password is not None:
+            check_new_password(password)
         document = dict(fields)
         document["email"] = normalize_email(document["email"])
         document.setdefault("permissions", [])
@@ -199,10 +215,31 @@ class UsersService:
         by: Caller,
         action: str = "UPDATE",
     ) -> dict[str, Any]:
-        """One atomic Convex patch; deactivation revokes every session."""
+        """One atomic Convex patch; deactivation revokes every session. A change
+        of rights runs under the managers' lock (app/users/privileges.py)."""
         user_id = parse_id(user_id)
         if changes.get("isActive") is False and by.actor == user_id:
             raise ValidationError.field("isActive", "you cannot deactivate yourself")
+        if not touches_rights(changes):
+            return await self._patch(user_id, changes, by=by, action=action)
+        async with self.managers_lock.hold():
+            await self._keep_a_manager(user_id, changes)
+            return await self._patch(user_id, changes, by=by, action=action)
+
+    async def _keep_a_manager(self, user_id: str, changes: dict[str, Any]) -> None:
+        """409 LAST_ADMIN if ``changes`` would leave no active ``users:manage`` holder."""
+        table = self.auth.settings.role_permissions
+        before = await self.users.require(user_id, include_hidden=True)
+        if not manages(before, table) or manages(after_patch(before, changes), table):
+            return
+        roles = [role for role, granted in table.items() if ADMIN in granted]
+        if not (await self.users.active_holders(roles, ADMIN, limit=2)) - {user_id}:
+            fields = [*privileged_fields(changes), "isActive"]
+            raise LastAdmin(details=[{"field": fields[0], "message": LAST_ADMIN_REASON}])
+
+    async def _patch(
+        self, user_id: str, changes: dict[str, Any], *, by: Caller, action: str
+    ) -> dict[str, Any]:
         derived: dict[str, Any] = {"updatedAt": iso(datetime.now(UTC))}
         if isinstance(changes.get("name"), str):
             derived[SEARCH_TOKENS] = search_tokens(changes["name"])
@@ -246,6 +283,7 @@ class UsersService:
             raise NotFound(code="USER_NOT_FOUND")
 
     async def set_password(self, user_id: str, password: str, by: Caller) -> None:
+        check_new_password(password)
         user = await self.users.require(parse_id(user_id), include_hidden=True)
         await self.auth.set_password(user, password, by.client, actor=by.actor)
 
