@@ -103,7 +103,7 @@ async def test_a_flood_against_the_running_server_adds_one_document(
     engine: Any, database_name: str
 ) -> None:
     """The probe's loop (a plain user, `GET /api/users?limit=1`), bounded: 300
-    requests used to add 300 documents."""
+    requests used to add 300 documents; now one per minute."""
     store = Store(Settings(mongodb_url=engine.url, database=database_name))
     try:
         await store.add_user("plain@example.org")
@@ -116,7 +116,9 @@ async def test_a_flood_against_the_running_server_adds_one_document(
                     assert {r.status_code for r in await asyncio.gather(*batch)} == {403}
                 after = await store.db.security_events.count_documents({})
         events = await denied_events(store)
-        assert after - before == 1 and events[0]["details"]["count"] == 300
+        # One document per minute: the run may straddle a minute boundary.
+        assert 1 <= after - before <= 2, after - before
+        assert sum(event["details"]["count"] for event in events) == 300
     finally:
         await store.client.drop_database(database_name)
         await store.close()
