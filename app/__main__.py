@@ -12,13 +12,12 @@ import os
 import sys
 from pathlib import Path
 
-from granian import Granian
-from granian.constants import Interfaces
 from litestar import Litestar
 
 from app.asgi import create_app
 from app.config import get_settings
 from app.engine import EmbeddedEngine, EngineError, StopRequested, die_with_parent
+from app.server import ensure_fd_limit, serve
 
 
 def worker_app() -> Litestar:
@@ -34,6 +33,7 @@ def main() -> int:
     # Until the HTTP server takes over the signals, Ctrl-C or SIGTERM must not
     # end this process before the engine is stopped.
     StopRequested().install()
+    max_connections = ensure_fd_limit(settings.max_connections)
     engine: EmbeddedEngine | None = None
     if settings.mongodb_url:
         print("database: APP_MONGODB_URL", flush=True)
@@ -54,15 +54,7 @@ def main() -> int:
         # granian over uvicorn: in four scripts/bench runs its median GET-by-ID
         # rate was 2-28% higher (single rounds varied) at 10-20% less CPU per
         # request; the README has the table.
-        Granian(
-            "app.__main__:worker_app",
-            factory=True,
-            address=settings.host,
-            port=settings.port,
-            interface=Interfaces.ASGI,
-            workers=1,
-            log_access=settings.access_log,
-        ).serve()
+        serve(settings, "app.__main__:worker_app", max_connections)
     finally:
         if engine is not None:
             engine.stop()

@@ -21,6 +21,7 @@ from app.audit.repository import AuditLogsRepository
 from app.auth.controllers import AuthController
 from app.auth.repository import LoginCountersRepository, SessionsRepository
 from app.auth.service import AuthService
+from app.body_deadline import BodyDeadline
 from app.cli import ManagementCLI
 from app.config import Settings, get_settings
 from app.db import Database, database_lifespan
@@ -135,7 +136,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies=services.dependencies(),
         middleware=[
-            DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator)
+            # Outermost: the body is complete (or 408) before anything else runs.
+            DefineMiddleware(
+                BodyDeadline,
+                timeout_seconds=settings.body_read_timeout_seconds,
+                max_body_bytes=settings.max_body_bytes,
+            ),
+            DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator),
         ],
         lifespan=[lifespan],
         plugins=[ManagementCLI()],

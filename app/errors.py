@@ -38,6 +38,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Çok fazla başarısız deneme; hesap bir süreliğine kilitlendi",
     ),
     "RATE_LIMITED": ("Too many requests", "Çok fazla istek"),
+    "REQUEST_TIMEOUT": (
+        "The request body did not arrive in time",
+        "İstek gövdesi zamanında gelmedi",
+    ),
+    "CLIENT_CLOSED_REQUEST": ("The client closed the request", "İstemci isteği kapattı"),
     "DATABASE_UNAVAILABLE": (
         "The database is unavailable; try again shortly",
         "Veritabanına ulaşılamıyor; lütfen birazdan tekrar deneyin",
