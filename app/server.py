@@ -12,8 +12,10 @@ Connection handling is set deliberately (README, "Connections"):
 
 from __future__ import annotations
 
+import errno
 import logging
 import resource
+import socket
 
 from app.config import Settings
 
@@ -60,6 +62,29 @@ def ensure_fd_limit(max_connections: int) -> int:
         hard,
     )
     return allowed
+
+
+def port_problem(host: str, port: int, variable: str) -> str | None:
+    """Why ``host:port`` cannot be ours, or ``None`` when it is free.
+
+    granian binds with SO_REUSEPORT, so a second server of the same user would
+    silently share the port (the kernel splits connections between them). A
+    plain bind, without SO_REUSEPORT, fails whenever anything listens there.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # Connections of an earlier run in TIME_WAIT are no conflict.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is already in use by another process; "
+                    f"stop it or set {variable} to a free port"
+                )
+            return f"cannot listen on {host}:{port} ({exc.strerror}); check {variable}"
+    return None
 
 
 def serve(settings: Settings, target: str, max_connections: int) -> None:
