@@ -3,6 +3,8 @@
 With ``APP_MONGODB_URL`` the service uses that MongoDB. Without it, the
 embedded engine starts first (data in ``APP_DATA_DIR``), is restarted if it
 dies, and is stopped after the HTTP server has drained on Ctrl-C or SIGTERM.
+A second service on the same data directory, or on a port already in use, is
+refused with one line and exit code 1.
 """
 
 from __future__ import annotations
@@ -12,19 +14,20 @@ import os
 import sys
 from pathlib import Path
 
-from granian import Granian
-from granian.constants import Interfaces
 from litestar import Litestar
 
 from app.asgi import create_app
 from app.config import get_settings
 from app.engine import EmbeddedEngine, EngineError, StopRequested, die_with_parent
+from app.instance import DataDirInUse, DataDirLock, RunningService, close_inherited_locks
+from app.server import ensure_fd_limit, port_problem, serve
 
 
 def worker_app() -> Litestar:
     """The app, built in the HTTP server's worker process, which is tied to this
     process's life: a worker left behind by a ``kill -9`` would keep the port."""
     die_with_parent()
+    close_inherited_locks()
     return create_app()
 
 
@@ -34,8 +37,26 @@ def main() -> int:
     # Until the HTTP server takes over the signals, Ctrl-C or SIGTERM must not
     # end this process before the engine is stopped.
     StopRequested().install()
+    lock: DataDirLock | None = None
+    if not settings.mongodb_url:
+        # One service per data directory: two engines on one SQLite file corrupt it.
+        lock = DataDirLock(settings.data_dir)
+        try:
+            lock.acquire()
+        except DataDirInUse as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    checks = [(settings.host, settings.port, "APP_PORT")]
+    if lock is not None:
+        checks.append(("127.0.0.1", settings.engine_port, "APP_ENGINE_PORT"))
+    for host, port, variable in checks:
+        problem = port_problem(host, port, variable)
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
+    max_connections = ensure_fd_limit(settings.max_connections)
     engine: EmbeddedEngine | None = None
-    if settings.mongodb_url:
+    if lock is None:
         print("database: APP_MONGODB_URL", flush=True)
     else:
         engine = EmbeddedEngine(Path(settings.data_dir) / "engine", port=settings.engine_port)
@@ -46,6 +67,15 @@ def main() -> int:
             engine.stop()
             return 1
         engine.supervise()
+        lock.record(
+            RunningService(
+                pid=os.getpid(),
+                engine_port=engine.port,
+                engine_url=engine.url,
+                http_host=settings.host,
+                http_port=settings.port,
+            )
+        )
         os.environ["APP_MONGODB_URL"] = engine.url
         get_settings.cache_clear()
         print(f"database: embedded engine at {engine.url} (data in {engine.data_dir})", flush=True)
@@ -54,19 +84,13 @@ def main() -> int:
         # granian over uvicorn: in four scripts/bench runs its median GET-by-ID
         # rate was 2-28% higher (single rounds varied) at 10-20% less CPU per
         # request; the README has the table.
-        Granian(
-            "app.__main__:worker_app",
-            factory=True,
-            address=settings.host,
-            port=settings.port,
-            interface=Interfaces.ASGI,
-            workers=1,
-            log_access=settings.access_log,
-        ).serve()
+        serve(settings, "app.__main__:worker_app", max_connections)
     finally:
         if engine is not None:
             engine.stop()
             print("embedded engine stopped", flush=True)
+        if lock is not None:
+            lock.release()
     return 0
 
 

@@ -22,6 +22,7 @@ from app.audit.repository import AuditLogsRepository
 from app.auth.controllers import AuthController
 from app.auth.repository import LoginCountersRepository, SessionsRepository
 from app.auth.service import AuthService
+from app.body_deadline import BodyDeadline
 from app.cli import ManagementCLI
 from app.config import Settings, get_settings
 from app.db import Database, database_lifespan
@@ -161,8 +162,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies=services.dependencies(),
         middleware=[
-            browser.middleware(),  # first: refuses forged requests before authentication
-            # First, so authentication's database reads share the deadline.
+            browser.middleware(),  # first: refuses forged requests on their headers alone
+            # Then the body is complete (or 408) before anything else runs.
+            DefineMiddleware(
+                BodyDeadline,
+                timeout_seconds=settings.body_read_timeout_seconds,
+                max_body_bytes=settings.max_body_bytes,
+            ),
+            # Before authentication, so its database reads share the deadline.
             RequestDeadline(settings.request_timeout_ms / 1000),
             DefineMiddleware(AuthenticationMiddleware, authenticator=services.authenticator),
             ControlCharacterMiddleware(),

@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     # One log line per request costs ~8% of a cheap request's CPU (measured);
     # most deployments log requests at their proxy.
     access_log: bool = False
+    # Connections (README "Connections"; app/server.py). Idle connections are
+    # cheap, so the cap is far above the 1,024 that once stopped the service.
+    max_connections: int = Field(default=10_000, ge=1)
+    backlog: int = Field(default=1024, ge=128)
+    # Also the idle time allowed between keep-alive requests (hyper has one timer).
+    header_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The whole body; 64 KiB at a slow 5 kB/s uplink takes 13 s.
+    body_read_timeout_seconds: float = Field(default=15.0, gt=0)
+    # hyper refuses buffers below 8 KiB; heads larger than this get 431.
+    max_header_bytes: int = Field(default=32 * 1024, ge=8192)
 
     # Database. Unset URL: scripts/serve starts the embedded engine.
     mongodb_url: str | None = None

@@ -79,7 +79,9 @@ class EmbeddedEngine:
 
     def _spawn(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        # A pid file left by a killed engine would make it refuse to start.
+        # A pid file left by a killed engine would make it refuse to start. The
+        # guard against two engines on one directory is the service's data
+        # directory lock (app/instance.py), which a crash cannot leave behind.
         (self.data_dir / "engine.pid").unlink(missing_ok=True)
         self._process = subprocess.Popen(
             self._command(),

@@ -70,6 +70,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The current password is not correct",
         "Mevcut şifre doğru değil",
     ),
+    "REQUEST_TIMEOUT": (
+        "The request body did not arrive in time",
+        "İstek gövdesi zamanında gelmedi",
+    ),
+    "CLIENT_CLOSED_REQUEST": ("The client closed the request", "İstemci isteği kapattı"),
     "DATABASE_UNAVAILABLE": (
         "The database is unavailable; try again shortly",
         "Veritabanına ulaşılamıyor; lütfen birazdan tekrar deneyin",
