@@ -58,6 +58,7 @@ async def test_concurrent_guesses_get_at_most_the_limit_checked(
     try:
         with running_service(engine.url, database_name) as base:
             codes = await _guess_concurrently([base], "victim@example.org", guesses)
+        print(f"\n[{engine.name}] 100 concurrent guesses, one instance: {dict(codes)}")
         # Each 401 or 200 is one password check; the rest never reached a hash.
         assert codes[401] + codes[200] <= 5, codes
         assert codes[429] >= 95, codes
@@ -77,6 +78,7 @@ async def test_concurrent_guesses_over_two_instances(engine: Any, database_name:
             running_service(engine.url, database_name) as two,
         ):
             codes = await _guess_concurrently([one, two], "split@example.org", guesses)
+        print(f"\n[{engine.name}] 30 concurrent guesses, two instances: {dict(codes)}")
         assert codes[401] <= 5 and codes[429] >= 25, codes
     finally:
         await store.client.drop_database(database_name)
