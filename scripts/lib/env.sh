@@ -5,7 +5,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export PATH="$HOME/.local/bin:$PATH"
 if ! command -v uv >/dev/null 2>&1; then
     echo "installing uv" >&2
-    python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+    # A Python whose packages the OS manages refuses pip installs: then uv
+    # goes into a virtual environment of its own.
+    python3 -m pip install --quiet --user uv 2>/dev/null \
+        || python3 -m pip install --quiet uv 2>/dev/null \
+        || {
+            python3 -m venv "$HOME/.local/share/uv-bootstrap" \
+                && "$HOME/.local/share/uv-bootstrap/bin/pip" install --quiet uv \
+                && mkdir -p "$HOME/.local/bin" \
+                && ln -sf "$HOME/.local/share/uv-bootstrap/bin/uv" "$HOME/.local/bin/uv"
+        }
     hash -r
 fi
 uv sync --frozen --quiet
