@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export PATH="$HOME/.local/bin:$PATH"
+# uv finds Python 3.13 on PATH; pyenv's builds are there only through its shims.
+for pyenv_bin in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.13*/bin; do
+    [ -d "$pyenv_bin" ] && PATH="$PATH:$pyenv_bin"
+done
 if ! command -v uv >/dev/null 2>&1; then
     echo "installing uv" >&2
     # A Python whose packages the OS manages refuses pip installs: then uv
