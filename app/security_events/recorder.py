@@ -37,16 +37,8 @@ class SecurityEventRecorder:
         user_id: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        document: dict[str, Any] = {
-            "event_type": event_type,
-            "severity": severity,
-            "occurred_at": datetime.now(UTC),
-            "user_id": user_id,
-            "ip_address": client.ip_address,
-            "user_agent": (client.user_agent or "")[:512] or None,
-            "details": redact(details) if details else None,
-        }
-        await self.repository.insert(document)
+        details = redact(details) if details else None
+        await self.repository.insert(_event(event_type, severity, client, user_id, details))
 
     async def record_counted(
         self,
@@ -67,17 +59,29 @@ class SecurityEventRecorder:
         event_id = hashlib.sha256(material).hexdigest()[:24]
         if await self.repository.count_repeat(event_id):
             return
-        document: dict[str, Any] = {
-            "event_type": event_type,
-            "severity": severity,
-            "occurred_at": datetime.now(UTC),
-            "user_id": user_id,
-            "ip_address": client.ip_address,
-            "user_agent": (client.user_agent or "")[:512] or None,
-            "details": {**redact(details or {}), "count": 1},
-        }
+        counted = {**redact(details or {}), "count": 1}
+        document = _event(event_type, severity, client, user_id, counted)
         try:
             await self.repository.insert(document, doc_id=event_id)
         except DuplicateKey:
             # Another request (or instance) wrote it first.
             await self.repository.count_repeat(event_id)
+
+
+def _event(
+    event_type: str,
+    severity: Severity,
+    client: ClientInfo,
+    user_id: str | None,
+    details: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A new event document; ``details`` already redacted."""
+    return {
+        "event_type": event_type,
+        "severity": severity,
+        "occurred_at": datetime.now(UTC),
+        "user_id": user_id,
+        "ip_address": client.ip_address,
+        "user_agent": (client.user_agent or "")[:512] or None,
+        "details": details,
+    }

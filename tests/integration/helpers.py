@@ -23,6 +23,7 @@ from pymongo import AsyncMongoClient
 from app.config import Settings
 from tests.engines import free_port
 
+DEFAULT_PASSWORD = "correct horse battery"
 CHEAP_ARGON2 = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
@@ -40,7 +41,7 @@ class Store:
     async def add_user(
         self,
         email: str,
-        password: str | None = "correct horse battery",
+        password: str | None = DEFAULT_PASSWORD,
         *,
         password_hash: str | None = None,
         **fields: Any,

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 from litestar.cli.main import litestar_group
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
-from app.config import Settings, get_settings
+from app.config import Settings
 from tests.conftest import make_settings
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterator[Settings]:
-    monkeypatch.setenv("APP_MONGODB_URL", settings.mongodb_url or "")
-    monkeypatch.setenv("APP_DATABASE", settings.database)
-    monkeypatch.setenv("LITESTAR_APP", "app:create_app")
-    get_settings.cache_clear()
-    yield settings
-    get_settings.cache_clear()
 
 
 async def run(*args: str, stdin: str | None = None) -> str:

@@ -21,16 +21,6 @@ ANY_ID = "a" * 24
 SESSION_ID = "s" * 22
 
 
-@pytest.fixture
-async def admin(client: Client, store: Store) -> dict[str, Any]:
-    user = await store.add_user("admin@example.org", role="admin", permissions=["users:manage"])
-    login = await client.post(
-        "/api/auth/login", json={"email": "admin@example.org", "password": PASSWORD}
-    )
-    assert login.status_code == 200
-    return user
-
-
 def refused(response: httpx.Response, field: str) -> bool:
     body = response.json()
     return (

@@ -18,7 +18,7 @@ from app.asgi import create_app
 from tests.conftest import make_settings
 from tests.integration.helpers import Store, running_service
 from tests.integration.test_auth import PASSWORD, login
-from tests.integration.test_cli import cli_env, run  # noqa: F401 - fixture
+from tests.integration.test_cli import run
 
 Client = AsyncTestClient[Litestar]
 # A verify of ≈20 ms: long enough for concurrent guesses to overlap.
@@ -127,7 +127,7 @@ async def test_admin_sees_and_clears_a_lockout(client: Client, store: Store) -> 
 
 
 async def test_unlock_from_the_command_line(
-    cli_env: Any,  # noqa: F811 - the fixture
+    cli_env: Any,
     store: Store,
 ) -> None:
     await store.add_user("cli-locked@example.org")

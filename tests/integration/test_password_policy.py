@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from litestar.cli.main import litestar_group
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
-from app.config import Settings, get_settings
+from app.config import Settings
 from tests.conftest import make_settings
 from tests.integration.helpers import Store
 
@@ -32,16 +31,6 @@ WEAK = [
     ("ü" * 600, "at most 1024 bytes"),  # 600 characters, 1,200 bytes
 ]
 GOOD = "a sound new passphrase"
-
-
-@pytest.fixture
-async def admin(client: Client, store: Store) -> dict[str, Any]:
-    user = await store.add_user("admin@example.org", role="admin", permissions=["users:manage"])
-    login = await client.post(
-        "/api/auth/login", json={"email": "admin@example.org", "password": PASSWORD}
-    )
-    assert login.status_code == 200
-    return user
 
 
 def assert_refused(response: Any, field: str, reason: str) -> None:
@@ -141,16 +130,6 @@ async def test_bootstrap_admin_follows_the_policy(engine: Any, database_name: st
         logging.getLogger("app").removeHandler(lines)
         await store.client.drop_database(database_name)
         await store.close()
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterator[Settings]:
-    monkeypatch.setenv("APP_MONGODB_URL", settings.mongodb_url or "")
-    monkeypatch.setenv("APP_DATABASE", settings.database)
-    monkeypatch.setenv("LITESTAR_APP", "app:create_app")
-    get_settings.cache_clear()
-    yield settings
-    get_settings.cache_clear()
 
 
 async def invoke(*args: str, stdin: str) -> tuple[int, str]:

@@ -21,17 +21,6 @@ PASSWORD = "correct horse battery"
 SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
 
-@pytest.fixture
-async def admin(client: Client, store: Store) -> dict[str, Any]:
-    """A signed-in admin (the client carries the session cookie)."""
-    user = await store.add_user("admin@example.org", role="admin", permissions=["users:manage"])
-    response = await client.post(
-        "/api/auth/login", json={"email": "admin@example.org", "password": PASSWORD}
-    )
-    assert response.status_code == 200
-    return user
-
-
 async def create(client: Client, **fields: Any) -> httpx.Response:
     body = {"name": "Ayşe Yılmaz", "email": "ayse@example.org", "role": "staff", **fields}
     return await client.post("/api/users", json=body)
