@@ -118,3 +118,27 @@ def running_service(
         process.wait(15)
         if output is not None:
             output.close()
+
+
+ROOT_EMAIL = "root@example.org"
+
+
+def cheap_service_env(**extra: str) -> dict[str, str]:
+    """Settings for ``running_service``: a bootstrap admin and cheap hashes."""
+    return {
+        "APP_BOOTSTRAP_ADMIN_EMAIL": ROOT_EMAIL,
+        "APP_BOOTSTRAP_ADMIN_PASSWORD": DEFAULT_PASSWORD,
+        "APP_ARGON2_TIME_COST": "1",
+        "APP_ARGON2_MEMORY_KIB": "1024",
+        "APP_ARGON2_PARALLELISM": "1",
+        **extra,
+    }
+
+
+async def sign_in_as_root(http: httpx.AsyncClient) -> None:
+    """Log the bootstrap admin in; later requests carry its bearer token."""
+    login = await http.post(
+        "/api/auth/login", json={"email": ROOT_EMAIL, "password": DEFAULT_PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    http.headers["Authorization"] = f"Bearer {login.json()['data']['session']['token']}"

@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from app.asgi import create_app
 from tests.conftest import SERVICE_TOKEN, make_settings
 from tests.engines import free_port
-from tests.integration.helpers import Store, running_service
+from tests.integration.helpers import Store, cheap_service_env, running_service
 
 Client = AsyncTestClient[Litestar]
 PASSWORD = "correct horse battery"
@@ -167,14 +167,7 @@ async def test_the_docs_page_policy_lets_its_scripts_run(client: Client) -> None
 
 
 async def test_the_real_server_refuses_the_d6_request(engine: Any, database_name: str) -> None:
-    env = {
-        "APP_BOOTSTRAP_ADMIN_EMAIL": "root@example.org",
-        "APP_BOOTSTRAP_ADMIN_PASSWORD": PASSWORD,
-        "APP_ARGON2_TIME_COST": "1",
-        "APP_ARGON2_MEMORY_KIB": "1024",
-        "APP_ARGON2_PARALLELISM": "1",
-        "APP_CORS_ORIGINS": PANEL,
-    }
+    env = cheap_service_env(APP_CORS_ORIGINS=PANEL)
     with running_service(engine.url, database_name, **env) as base_url:
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
             login = await http.post(

@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.config import Settings
-from tests.integration.helpers import Store, running_service
+from tests.integration.helpers import Store, cheap_service_env, running_service, sign_in_as_root
 
 Client = AsyncTestClient[Litestar]
 PASSWORD = "correct horse battery"
@@ -106,21 +106,11 @@ async def test_escaped_text_and_unicode_letters_pass(client: Client, admin: dict
 async def test_the_running_server_refuses_them(engine: Any, database_name: str) -> None:
     """PROBE D7 against `python -m app`: the NUL email is refused, so the lookup of
     `qq@example.org` cannot answer with another user."""
-    env = {
-        "APP_BOOTSTRAP_ADMIN_EMAIL": "root@example.org",
-        "APP_BOOTSTRAP_ADMIN_PASSWORD": PASSWORD,
-        "APP_ARGON2_TIME_COST": "1",
-        "APP_ARGON2_MEMORY_KIB": "1024",
-        "APP_ARGON2_PARALLELISM": "1",
-    }
+    env = cheap_service_env()
     try:
         with running_service(engine.url, database_name, **env) as base_url:
             async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-                login = await http.post(
-                    "/api/auth/login", json={"email": "root@example.org", "password": PASSWORD}
-                )
-                token = login.json()["data"]["session"]["token"]
-                http.headers["Authorization"] = f"Bearer {token}"
+                await sign_in_as_root(http)
                 raw = b'{"name":"n","email":"qq@example.org\\u0000","role":"staff"}'
                 created = await http.post(
                     "/api/users", content=raw, headers={"content-type": "application/json"}

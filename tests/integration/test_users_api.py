@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from app.config import Settings
 from tests.conftest import SERVICE_TOKEN
-from tests.integration.helpers import Store, running_service
+from tests.integration.helpers import Store, cheap_service_env, running_service, sign_in_as_root
 
 Client = AsyncTestClient[Litestar]
 PASSWORD = "correct horse battery"
@@ -381,20 +381,10 @@ async def test_audit_logs_and_security_events_queries(
 @pytest.fixture
 async def live(engine: Any, database_name: str) -> AsyncIterator[httpx.AsyncClient]:
     """The service as production runs it, with a signed-in admin."""
-    env = {
-        "APP_BOOTSTRAP_ADMIN_EMAIL": "root@example.org",
-        "APP_BOOTSTRAP_ADMIN_PASSWORD": PASSWORD,
-        "APP_ARGON2_TIME_COST": "1",
-        "APP_ARGON2_MEMORY_KIB": "1024",
-        "APP_ARGON2_PARALLELISM": "1",
-    }
+    env = cheap_service_env()
     with running_service(engine.url, database_name, **env) as base_url:
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-            login = await http.post(
-                "/api/auth/login", json={"email": "root@example.org", "password": PASSWORD}
-            )
-            token = login.json()["data"]["session"]["token"]
-            http.headers["Authorization"] = f"Bearer {token}"
+            await sign_in_as_root(http)
             yield http
     cleanup = Store(Settings(mongodb_url=engine.url, database=database_name))
     await cleanup.client.drop_database(database_name)
