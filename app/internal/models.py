@@ -15,7 +15,8 @@ class ServiceToken(ConvexDocument):
     token_hash: str
     scopes: list[str] = Field(default_factory=list)
     created_at: datetime
-    revoked_at: datetime | None = None
+    # ms since the epoch: one engine stores a datetime written by $set as a string.
+    revoked_at: float | None = None
     is_active: bool = True
 
     class Settings:

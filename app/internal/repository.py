@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from app.documents import PatchRules, Repository
@@ -21,7 +20,7 @@ class ServiceTokensRepository(Repository):
     async def list_all(self) -> list[dict[str, Any]]:
         return await self.find({}, {"token_hash": 0}, sort=[("_creationTime", 1)])
 
-    async def revoke(self, name: str, now: datetime) -> int:
+    async def revoke(self, name: str, now: float) -> int:
         result = await self.collection.update_many(
             {"name": name, "is_active": True}, {"$set": {"is_active": False, "revoked_at": now}}
         )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.config import Settings
+from app.documents import now_ms
 from app.errors import ValidationError
 from app.internal.repository import ServiceTokensRepository
 from app.security.tokens import hash_token, new_token
@@ -71,7 +72,7 @@ class ServiceTokens:
 
     async def revoke(self, name: str) -> int:
         self._cache.clear()
-        return await self.repository.revoke(name, datetime.now(UTC))
+        return await self.repository.revoke(name, now_ms())
 
     async def list(self) -> list[dict[str, Any]]:
         return await self.repository.list_all()

@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from app.asgi import create_app
 from app.config import Settings
 from tests.conftest import make_settings
+from tests.integration.helpers import Store
 
 
 async def run(*args: str, stdin: str | None = None) -> str:
@@ -38,6 +39,12 @@ async def test_service_token_lifecycle(cli_env: Settings, engine: Any) -> None:
         write = await client.patch(f"/api/users/{'a' * 24}", json={}, headers=headers)
         assert write.status_code == 403  # no users:write scope
     assert "revoked 1" in (await run("tokens", "revoke", "billing"))
+    # Written by $set into an existing document: a number, which every engine
+    # keeps as such (a datetime there came back as a string on one engine).
+    store = Store(cli_env)
+    stored = await store.db.service_tokens.find_one({"name": "billing"})
+    await store.close()
+    assert stored is not None and isinstance(stored["revoked_at"], float)
     async with AsyncTestClient(create_app(settings)) as client:
         revoked = await client.get(
             f"/api/users/{'a' * 24}", headers={"Authorization": f"Bearer {token}"}
