@@ -27,7 +27,7 @@ from app.cli import ManagementCLI
 from app.config import Settings, get_settings
 from app.db import Database, database_lifespan
 from app.deadline import RequestDeadline
-from app.documents import CursorCodec
+from app.documents import CursorCodec, Repository
 from app.errors import EXCEPTION_HANDLERS, ValidationError
 from app.idempotency.repository import IdempotencyRepository
 from app.idempotency.service import IdempotencyKeys
@@ -65,12 +65,10 @@ class Services:
         self.settings = settings
         self.database = Database(settings)
         self.cursors = CursorCodec(settings.cursor_secret.encode())
-        self.users_repository = UsersRepository(
-            self.database, self.cursors, batch_reads=settings.batch_reads
-        )
-        self.sessions_repository = SessionsRepository(self.database, self.cursors)
-        self.security_events_repository = SecurityEventsRepository(self.database, self.cursors)
-        self.audit_logs_repository = AuditLogsRepository(self.database, self.cursors)
+        self.users_repository = self._repository(UsersRepository)
+        self.sessions_repository = self._repository(SessionsRepository)
+        self.security_events_repository = self._repository(SecurityEventsRepository)
+        self.audit_logs_repository = self._repository(AuditLogsRepository)
         self.security_events = SecurityEventRecorder(self.security_events_repository)
         self.audit = AuditRecorder(self.audit_logs_repository)
         self.passwords = Passwords(settings)
@@ -79,20 +77,22 @@ class Services:
             settings,
             self.users_repository,
             self.sessions_repository,
-            LoginCountersRepository(self.database, self.cursors),
+            self._repository(LoginCountersRepository),
             self.passwords,
             self.security_events,
             self.audit,
         )
         self.users = UsersService(self.users_repository, self.auth, self.audit, self.cursors)
         self.user_creation = IdempotentUserCreation(
-            self.users, IdempotencyKeys(IdempotencyRepository(self.database, self.cursors))
+            self.users, IdempotencyKeys(self._repository(IdempotencyRepository))
         )
-        self.service_tokens = ServiceTokens(
-            settings, ServiceTokensRepository(self.database, self.cursors)
-        )
+        self.service_tokens = ServiceTokens(settings, self._repository(ServiceTokensRepository))
         self.authenticator = Authenticator(settings, self.auth, self.service_tokens)
         self.database.on_ready.append(partial(ensure_retention, self.database, settings))
+
+    def _repository[R: Repository](self, kind: type[R]) -> R:
+        # APP_BATCH_READS applies to every collection's reads by ID.
+        return kind(self.database, self.cursors, batch_reads=self.settings.batch_reads)
 
     def dependencies(self) -> dict[str, Provide]:
         provided = {

@@ -64,3 +64,21 @@ async def test_a_cancelled_waiter_does_not_disturb_the_others() -> None:
     assert await second == {"_id": "b"}
     with pytest.raises(asyncio.CancelledError):
         await first
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_setting_reaches_every_repository(enabled: bool) -> None:
+    """``APP_BATCH_READS`` means every collection, not only users."""
+    from app.asgi import Services
+    from app.config import Settings
+    from app.documents import Repository
+
+    services = Services(Settings(mongodb_url="mongodb://127.0.0.1:1/", batch_reads=enabled))
+    repositories = [
+        value
+        for holder in (services, services.auth, services.service_tokens)
+        for value in vars(holder).values()
+        if isinstance(value, Repository)
+    ]
+    assert len(repositories) >= 6
+    assert all((repository._batched is not None) == enabled for repository in repositories)
