@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from app.audit.controllers import AuditController
 from app.audit.recorder import AuditRecorder
 from app.audit.repository import AuditLogsRepository
+from app.audit.service import AuditLogs
 from app.auth.controllers import AuthController
 from app.auth.repository import LoginCountersRepository, SessionsRepository
 from app.auth.service import AuthService
@@ -45,8 +46,10 @@ from app.security.middleware import (
     provide_caller,
 )
 from app.security.passwords import Passwords
+from app.security_events.controllers import SecurityEventsController
 from app.security_events.recorder import SecurityEventRecorder
 from app.security_events.repository import SecurityEventsRepository
+from app.security_events.service import SecurityEvents
 from app.system.controllers import SystemController
 from app.users.controllers import UsersController, patch_me
 from app.users.idempotent import IdempotentUserCreation
@@ -104,8 +107,8 @@ class Services:
             "user_creation": self.user_creation,
             "client_resolver": self.client_resolver,
             "service_tokens": self.service_tokens,
-            "audit_logs": self.audit_logs_repository,
-            "security_events_repository": self.security_events_repository,
+            "audit_logs": AuditLogs(self.audit_logs_repository),
+            "security_events": SecurityEvents(self.security_events_repository),
             "authenticator": self.authenticator,
         }
         dependencies = {name: _constant(value) for name, value in provided.items()}
@@ -159,6 +162,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UsersController,
             patch_me,
             AuditController,
+            SecurityEventsController,
         ],
         dependencies=services.dependencies(),
         middleware=[

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from app.documents import PatchRules, Repository
-from app.security_events.models import SecurityEvent
+from dataclasses import dataclass
+
+from app.documents import Page, PatchRules, Repository
+from app.security_events.models import SecurityEvent, Severity
+
+
+@dataclass(frozen=True)
+class SecurityEventFilters:
+    """Equality filters, each served by an index ending in ``_creationTime``."""
+
+    user_id: str | None = None
+    event_type: str | None = None
+    severity: Severity | None = None
 
 
 class SecurityEventsRepository(Repository):
@@ -16,3 +27,9 @@ class SecurityEventsRepository(Repository):
         """One more occurrence of an aggregated event; False if it does not exist."""
         result = await self.collection.update_one({"_id": event_id}, {"$inc": {"details.count": 1}})
         return bool(result.matched_count)
+
+    async def newest(
+        self, filters: SecurityEventFilters, *, limit: int, cursor: str | None
+    ) -> Page:
+        query = {key: value for key, value in vars(filters).items() if value is not None}
+        return await self.paginate(query, order="desc", limit=limit, cursor=cursor)

@@ -23,6 +23,7 @@ from app.auth.schemas import (
     session_out,
 )
 from app.idempotency.service import HEADER, KEY_PATTERN
+from app.query_params import Cursor, Limit
 from app.security.guards import admin_only, allow, signed_in
 from app.security.principal import Caller, Principal
 from app.users.idempotent import IdempotentUserCreation
@@ -42,11 +43,8 @@ from app.users.schemas import (
 )
 from app.users.service import UserFilters, UsersService
 
-# Litestar enforces constraints declared on the parameter's outermost type, so
-# optional parameters carry them as `Annotated[X | None, QueryParameter(...)]`.
+# Constraints on the outermost type: see app/query_params.py.
 IdPath = Annotated[str, PathParameter(max_length=64)]
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Cursor = Annotated[str | None, QueryParameter(max_length=2048)]
 RoleQuery = Annotated[str | None, QueryParameter(min_length=1, max_length=64)]
 EmailQuery = Annotated[str | None, QueryParameter(min_length=3, max_length=254)]
 PhoneQuery = Annotated[str | None, QueryParameter(pattern=PHONE_PATTERN, max_length=32)]

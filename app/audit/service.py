@@ -1,0 +1,17 @@
+"""Reading the audit log: the rules between the route and the repository."""
+
+from __future__ import annotations
+
+from app.audit.repository import AuditFilters, AuditLogsRepository
+from app.documents import Page, parse_id
+
+
+class AuditLogs:
+    def __init__(self, repository: AuditLogsRepository) -> None:
+        self.repository = repository
+
+    async def newest(self, filters: AuditFilters, *, limit: int, cursor: str | None) -> Page:
+        """Newest first; a ``resource_id`` filter is validated like any ID."""
+        if filters.resource_id is not None:
+            parse_id(filters.resource_id)
+        return await self.repository.newest(filters, limit=limit, cursor=cursor)

@@ -1,0 +1,16 @@
+"""Query parameters shared by the list routes.
+
+Litestar enforces constraints declared on the parameter's outermost type, so
+optional parameters carry them as ``Annotated[X | None, QueryParameter(...)]``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.params import QueryParameter
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Cursor = Annotated[str | None, QueryParameter(max_length=2048)]
+Actor = Annotated[str | None, QueryParameter(max_length=80, pattern=r"^[\w:.-]+$")]
+Word = Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[\w.-]+$")]

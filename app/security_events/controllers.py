@@ -1,0 +1,41 @@
+"""/api/security-events: newest first, index-served, cursor pages."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+
+from app.query_params import Actor, Cursor, Limit, Word
+from app.security.guards import admin_only
+from app.security_events.models import Severity
+from app.security_events.repository import SecurityEventFilters
+from app.security_events.schemas import SecurityEventOut, SecurityEventPage
+from app.security_events.service import SecurityEvents
+
+
+class SecurityEventsController(Controller):
+    tags = ["audit"]
+    guards = [admin_only]
+
+    @get(
+        "/api/security-events",
+        summary="Security events, newest first (by_user, by_event_type, by_severity)",
+    )
+    async def security_events(
+        self,
+        security_events: NamedDependency[SecurityEvents],
+        user_id: Actor = None,
+        event_type: Word = None,
+        severity: FromQuery[Severity | None] = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> SecurityEventPage:
+        filters = SecurityEventFilters(user_id=user_id, event_type=event_type, severity=severity)
+        page = await security_events.newest(filters, limit=limit, cursor=cursor)
+        return SecurityEventPage(
+            documents=msgspec.convert(page.documents, list[SecurityEventOut]),
+            continueCursor=page.continue_cursor,
+            isDone=page.is_done,
+        )

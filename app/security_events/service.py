@@ -1,0 +1,16 @@
+"""Reading security events: the rules between the route and the repository."""
+
+from __future__ import annotations
+
+from app.documents import Page
+from app.security_events.repository import SecurityEventFilters, SecurityEventsRepository
+
+
+class SecurityEvents:
+    def __init__(self, repository: SecurityEventsRepository) -> None:
+        self.repository = repository
+
+    async def newest(
+        self, filters: SecurityEventFilters, *, limit: int, cursor: str | None
+    ) -> Page:
+        return await self.repository.newest(filters, limit=limit, cursor=cursor)
