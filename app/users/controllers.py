@@ -26,6 +26,7 @@ from app.idempotency.service import HEADER, KEY_PATTERN
 from app.query_params import Cursor, Limit
 from app.security.guards import admin_only, allow, signed_in
 from app.security.principal import Caller, Principal
+from app.users.filters import UserFilters
 from app.users.idempotent import IdempotentUserCreation
 from app.users.privileges import require_admin_scope
 from app.users.schemas import (
@@ -41,7 +42,7 @@ from app.users.schemas import (
     UserPatch,
     user_out,
 )
-from app.users.service import UserFilters, UsersService
+from app.users.service import UsersService
 
 # Constraints on the outermost type: see app/query_params.py.
 IdPath = Annotated[str, PathParameter(max_length=64)]

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from pymongo import UpdateOne
 
 from app.documents import PatchRules, Repository
+from app.users.filters import UserFilters
 from app.users.models import SEARCH_TOKENS, User
 
 PASSWORD_HASH = "passwordHash"  # noqa: S105 - a field name
@@ -33,6 +34,24 @@ class UsersRepository(Repository):
         ),
         protected=frozenset({PASSWORD_HASH, SEARCH_TOKENS}),
     )
+
+    @staticmethod
+    def filter_query(filters: UserFilters) -> dict[str, Any]:
+        """The query of the filters (by_role, by_is_active, by_email, by_phone,
+        by_labels); ``email`` already normalized."""
+        query: dict[str, Any] = {}
+        if filters.role is not None:
+            query["role"] = filters.role
+        if filters.is_active is not None:
+            query["isActive"] = filters.is_active
+        if filters.email is not None:
+            query["email"] = filters.email
+        if filters.phone is not None:
+            query["phone"] = filters.phone
+        if filters.labels:
+            # $all, not equality: see search_candidates.
+            query["labels"] = {"$all": list(filters.labels)}
+        return query
 
     async def get_by_email(
         self, email: str, *, include_hidden: bool = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -17,6 +17,7 @@ from app.security.passwords import INTERNAL_CLIENT
 from app.security.principal import Caller
 from app.security_events.recorder import ClientInfo
 from app.users.emails import normalize_email
+from app.users.filters import UserFilters
 from app.users.models import SEARCH_TOKENS
 from app.users.privileges import (
     LAST_ADMIN_REASON,
@@ -34,32 +35,6 @@ from app.users.search import parse_query, ranking_key, search_tokens
 RESOURCE = "users"
 MAX_SEARCH_CANDIDATES = 1024
 BOOTSTRAP = Caller(actor="system:bootstrap", client=ClientInfo(ip_address=None, user_agent=None))
-
-
-@dataclass(frozen=True)
-class UserFilters:
-    role: str | None = None
-    is_active: bool | None = None
-    email: str | None = None
-    phone: str | None = None
-    labels: tuple[str, ...] = ()
-
-    def query(self) -> dict[str, Any]:
-        """Equality filters, each served by an index (by_role, by_is_active,
-        by_email, by_phone, by_labels)."""
-        query: dict[str, Any] = {}
-        if self.role is not None:
-            query["role"] = self.role
-        if self.is_active is not None:
-            query["isActive"] = self.is_active
-        if self.email is not None:
-            query["email"] = normalize_email(self.email)
-        if self.phone is not None:
-            query["phone"] = self.phone
-        if self.labels:
-            # $all, not equality: see UsersRepository.search_candidates.
-            query["labels"] = {"$all": list(self.labels)}
-        return query
 
 
 @dataclass(frozen=True)
@@ -107,7 +82,7 @@ class UsersService:
     ) -> UserPage:
         """Keyset pages over (``_creationTime``, ``_id``). The total is counted on
         the first page only and carried in the cursors of the later ones."""
-        query = filters.query()
+        query = self.users.filter_query(self._normalized(filters))
         fingerprint = query_fingerprint("users.total", query, order)
         total: int | None = None
         if cursor:
@@ -119,6 +94,13 @@ class UsersService:
             total = await self.users.count(query)
         wrapped = self._wrap_total(fingerprint, page.continue_cursor, total)
         return UserPage(Page(page.documents, wrapped, page.is_done), total if with_total else None)
+
+    @staticmethod
+    def _normalized(filters: UserFilters) -> UserFilters:
+        """The ``email`` filter finds the address in its one spelling."""
+        if filters.email is None:
+            return filters
+        return replace(filters, email=normalize_email(filters.email))
 
     def _wrap_total(self, fingerprint: bytes, inner: str, total: int | None) -> str:
         if not inner:
@@ -144,7 +126,7 @@ class UsersService:
         query = parse_query(text)
         if query is None:
             raise ValidationError.field("search", "needs at least one letter or digit")
-        filter_query = filters.query()
+        filter_query = self.users.filter_query(self._normalized(filters))
         fingerprint = query_fingerprint("users.search", {"q": text, **filter_query}, "desc")
         candidates = await self.users.search_candidates(
             query.index_terms(), filter_query, MAX_SEARCH_CANDIDATES
