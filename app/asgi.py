@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 from litestar import Litestar
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -39,6 +38,8 @@ from app.json_body import StrictJSONRequest
 from app.retention import ensure_retention
 from app.security.browser import BrowserSecurity
 from app.security.control_chars import ControlCharacterMiddleware
+from app.security.denials import denial_handler
+from app.security.guards import PermissionDenied
 from app.security.middleware import (
     AuthenticationMiddleware,
     Authenticator,
@@ -181,16 +182,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[browser.before_send],
         lifespan=[lifespan],
         plugins=[ManagementCLI()],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            PermissionDenied: denial_handler(services.security_events, services.client_resolver),
+        },
         request_max_body_size=settings.max_body_bytes,
         request_class=StrictJSONRequest,
-        state=State(
-            {
-                "security_events": services.security_events,
-                "client_resolver": services.client_resolver,
-                "services": services,
-            }
-        ),
         openapi_config=OpenAPIConfig(
             title="Panel Users Service",
             version="0.1.0",

@@ -15,6 +15,7 @@ import click
 from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
+from app.config import get_settings
 from app.errors import MESSAGES, AppError, ValidationError
 from app.internal.service import SCOPES
 from app.security.principal import Caller
@@ -27,8 +28,11 @@ if TYPE_CHECKING:
 
 
 def _run(app: Litestar, work: Callable[[Services], Awaitable[Any]]) -> Any:
-    """Bind the database in a fresh event loop, run ``work``, close."""
-    services: Services = app.state.services
+    """Build the services from the same settings as the app (never from the
+    app's state), bind the database in a fresh event loop, run ``work``, close."""
+    from app.asgi import Services  # the app factory imports this module
+
+    services = Services(get_settings())
 
     async def main() -> Any:
         await services.database.initialize()

@@ -222,7 +222,7 @@ def error_response(
     return Response(body, status_code=status_code, headers=headers)
 
 
-def _app_error(request: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
+def app_error_response(request: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
     return error_response(
         request,
         exc.status_code,
@@ -317,7 +317,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dic
 
 
 EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
-    AppError: _app_error,
+    AppError: app_error_response,
     HTTPException: _http_error,
     PyMongoError: _database_error,
     Exception: _unexpected,

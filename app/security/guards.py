@@ -1,13 +1,12 @@
 """Route guards: permissions for users, scopes for services.
 
-A denial answers 403 FORBIDDEN and writes a ``permission_denied`` event: one
-per actor, permission, method and route per minute, counted (a loop of 403s
-from one user grows ``details.count``, not the collection).
+A denial raises ``PermissionDenied``; its handler (``app.security.denials``)
+answers 403 FORBIDDEN and writes the ``permission_denied`` event.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -19,32 +18,17 @@ from app.security.principal import Principal
 ADMIN = "users:manage"
 
 
-async def deny(
-    connection: ASGIConnection[Any, Any, Any, Any],
-    principal: Principal,
-    needed: str,
-    details: Any = None,
-) -> None:
-    """Record the denial, then raise 403 FORBIDDEN (with ``details``, if given)."""
-    state = connection.app.state
-    method = str(connection.scope.get("method"))
-    # The route's template, not the path: varying an ID must not defeat the count.
-    route = str(connection.scope.get("path_template") or connection.url.path)
-    await state.security_events.record_counted(
-        "permission_denied",
-        "medium",
-        state.client_resolver(connection),
-        key=(principal.actor, needed, method, route),
-        user_id=principal.user_id,
-        details={
-            "actor": principal.actor,
-            "needed": needed,
-            "method": method,
-            "route": route,
-            "path": connection.url.path,
-        },
-    )
-    raise Forbidden(details=details)
+class PermissionDenied(Forbidden):
+    """403 FORBIDDEN; ``app.security.denials`` records the event when answering."""
+
+    def __init__(self, principal: Principal, needed: str, details: Any = None) -> None:
+        super().__init__(details=details)
+        self.principal = principal
+        self.needed = needed
+
+
+def deny(principal: Principal, needed: str, details: Any = None) -> NoReturn:
+    raise PermissionDenied(principal, needed, details)
 
 
 def allow(permission: str | None = None, *, scope: str | None = None) -> Guard:
@@ -61,10 +45,10 @@ def allow(permission: str | None = None, *, scope: str | None = None) -> Guard:
         if principal.kind == "user" and permission is not None:
             if permission == "" or permission in principal.permissions:
                 return
-            await deny(connection, principal, permission)
+            deny(principal, permission)
         if principal.kind == "service" and scope is not None and scope in principal.permissions:
             return
-        await deny(connection, principal, scope or permission or "user session")
+        deny(principal, scope or permission or "user session")
 
     return guard
 

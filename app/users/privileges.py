@@ -68,7 +68,7 @@ async def require_admin_scope(
         return
     if fields := privileged_fields(changes):
         reason = f"needs the scope {ADMIN_SCOPE}"
-        await deny(connection, principal, ADMIN_SCOPE, [{"field": fields[0], "message": reason}])
+        deny(principal, ADMIN_SCOPE, [{"field": fields[0], "message": reason}])
 
 
 def touches_rights(changes: Mapping[str, Any]) -> bool:

@@ -65,7 +65,7 @@ async def test_remember_me_lasts_thirty_days(client: Client, store: Store) -> No
 async def test_secure_cookie_by_default(engine: Any, database_name: str) -> None:
     app = create_app(make_settings(engine.url, database_name, cookie_secure=True))
     async with AsyncTestClient(app) as client:
-        store = Store(app.state.services.settings)
+        store = Store(make_settings(engine.url, database_name))
         await store.add_user("secure@example.org")
         response = await login(client, "secure@example.org")
         assert "secure" in response.headers["set-cookie"].lower()
@@ -184,7 +184,7 @@ async def test_per_ip_rate_limit_across_accounts(engine: Any, database_name: str
         assert limited.status_code == 429
         assert limited.json()["code"] == "RATE_LIMITED"
         assert int(limited.headers["retry-after"]) > 0
-        store = Store(app.state.services.settings)
+        store = Store(make_settings(engine.url, database_name))
         await store.client.drop_database(database_name)
         await store.close()
 

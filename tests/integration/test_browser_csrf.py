@@ -215,7 +215,7 @@ async def test_logout_clears_the_cookie_of_any_session(client: Client, store: St
 async def secure_client(engine: Any, database_name: str) -> AsyncIterator[tuple[Client, Store]]:
     app = create_app(make_settings(engine.url, database_name, cookie_secure=True))
     async with AsyncTestClient(app) as client:
-        store = Store(app.state.services.settings)
+        store = Store(make_settings(engine.url, database_name))
         yield client, store
         await store.db.client.drop_database(database_name)
         await store.close()

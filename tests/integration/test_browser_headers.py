@@ -40,7 +40,7 @@ async def cors_client(engine: Any, database_name: str) -> AsyncIterator[Client]:
     app = create_app(make_settings(engine.url, database_name, cors_origins=f"{PANEL}/"))
     async with AsyncTestClient(app) as client:
         yield client
-    store = Store(app.state.services.settings)
+    store = Store(make_settings(engine.url, database_name))
     await store.db.client.drop_database(database_name)
     await store.close()
 
