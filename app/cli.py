@@ -9,30 +9,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
 from app.config import get_settings
+from app.container import Container
 from app.errors import MESSAGES, AppError, ValidationError
 from app.internal.service import SCOPES
-from app.security.principal import Caller
-from app.security_events.recorder import ClientInfo
+from app.security.principal import Caller, ClientInfo
 
 CLI_CALLER = Caller(actor="system:cli", client=ClientInfo(ip_address=None, user_agent="cli"))
 
-if TYPE_CHECKING:
-    from app.asgi import Services
 
-
-def _run(app: Litestar, work: Callable[[Services], Awaitable[Any]]) -> Any:
+def _run(app: Litestar, work: Callable[[Container], Awaitable[Any]]) -> Any:
     """Build the services from the same settings as the app (never from the
     app's state), bind the database in a fresh event loop, run ``work``, close."""
-    from app.asgi import Services  # the app factory imports this module
-
-    services = Services(get_settings())
+    services = Container(get_settings())
 
     async def main() -> Any:
         await services.database.initialize()
@@ -100,7 +95,7 @@ class ManagementCLI(CLIPluginProtocol):
 
         @db.command("init", help="Create the collections' indexes and exit.")
         def init_db(app: Litestar) -> None:
-            async def nothing(_: Services) -> None:
+            async def nothing(_: Container) -> None:
                 return None
 
             _run(app, nothing)

@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     # set or overwrite it), "auth-session" for plain-http development.
     cookie_name: str = ""
     # Browser origins allowed to call the API with credentials (CORS) and to
-    # send state-changing requests (app/security/browser.py). Empty: none.
+    # send state-changing requests (app/http/browser.py). Empty: none.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     session_ttl_hours: int = 24
     remember_me_days: int = 30

@@ -7,7 +7,7 @@ Connection handling is set deliberately (README, "Connections"):
   request head in that time is closed, silent new connections and idle
   keep-alive connections included;
 - ``APP_MAX_HEADER_BYTES``: the read buffer, so the largest request head;
-- the body deadline is the app's (``app/body_deadline.py``): granian has none.
+- the body deadline is the app's (``app/http/body_deadline.py``): granian has none.
 """
 
 from __future__ import annotations

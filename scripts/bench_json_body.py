@@ -1,4 +1,4 @@
-"""Cost of the strict JSON body checks (app/json_body.py) per request body.
+"""Cost of the strict JSON body checks (app/http/json_body.py) per request body.
 
 Compares Litestar's own decode (msgspec, what every JSON route did before)
 with ``decode_body`` on the bodies the API really receives, in this process,
@@ -13,7 +13,7 @@ import timeit
 
 import msgspec
 
-from app.json_body import decode_body
+from app.http.json_body import decode_body
 
 BODIES: dict[str, bytes] = {
     "login": json.dumps(

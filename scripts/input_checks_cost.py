@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.security.control_chars import ControlCharacterMiddleware, check_json_body
+from app.http.control_chars import ControlCharacterMiddleware, check_json_body
 from app.security.password_policy import check_new_password, common_passwords
 from app.users.emails import normalize_email
 

@@ -25,8 +25,8 @@ from app.config import Settings
 from app.deadline import OWN_DEADLINE
 from app.errors import EXCEPTION_HANDLERS, AppError, DatabaseUnavailable
 from app.security.guards import signed_in
-from app.security.middleware import PUBLIC, Authenticator, ClientResolver, credentials
 from app.security.principal import Principal
+from app.security.requests import PUBLIC, ClientResolver, credentials
 from app.users.schemas import UserOut, user_out
 
 SessionIdPath = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
@@ -86,15 +86,13 @@ class AuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         auth_service: NamedDependency[AuthService],
-        authenticator: NamedDependency[Authenticator],
         client_resolver: NamedDependency[ClientResolver],
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
         token = credentials(request, settings.cookie_name)
         try:
-            principal = await authenticator.authenticate(token) if token else None
-            if principal is not None and principal.kind == "user":
-                await auth_service.logout(principal, client_resolver(request))
+            if token:
+                await auth_service.logout(token, client_resolver(request))
         except (DatabaseUnavailable, PyMongoError) as exc:
             # 503, and still the cookie is cleared: the user asked to be signed out here.
             handler = EXCEPTION_HANDLERS[AppError if isinstance(exc, AppError) else PyMongoError]

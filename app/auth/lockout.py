@@ -31,7 +31,8 @@ from pymongo.errors import PyMongoError
 from app.auth.repository import LoginCountersRepository
 from app.config import Settings
 from app.errors import TooManyAttempts
-from app.security_events.recorder import ClientInfo, SecurityEventRecorder
+from app.security.principal import ClientInfo
+from app.security_events.recorder import SecurityEventRecorder
 
 MINUTE_MS = 60_000.0
 UNKNOWN_ADDRESS = "unknown"

@@ -27,9 +27,9 @@ from app.security.passwords import (
     Verification,
     check_password_input,
 )
-from app.security.principal import Caller, Principal
-from app.security.tokens import hash_token, new_public_id, new_token
-from app.security_events.recorder import ClientInfo, SecurityEventRecorder
+from app.security.principal import Caller, ClientInfo, Principal
+from app.security.tokens import MAX_TOKEN_LENGTH, hash_token, new_public_id, new_token
+from app.security_events.recorder import SecurityEventRecorder
 from app.users.emails import normalize_email
 from app.users.repository import UsersRepository
 
@@ -228,16 +228,21 @@ class AuthService:
             await self.sessions.touch(session["session_id"], now, self.touch_ms)
         return session, user
 
-    async def logout(self, principal: Principal, client: ClientInfo) -> None:
-        if principal.user_id and principal.session_id:
-            await self.sessions.revoke(principal.user_id, principal.session_id, now_ms(), "logout")
-            await self.events.record(
-                "logout",
-                "low",
-                client,
-                user_id=principal.user_id,
-                details={"sessionId": principal.session_id},
-            )
+    async def logout(self, token: str, client: ClientInfo) -> None:
+        """End the session of this token, if it is a live one (a service token,
+        an expired or unknown one: nothing to end)."""
+        resolved = await self.resolve_session(token) if len(token) <= MAX_TOKEN_LENGTH else None
+        if resolved is None:
+            return
+        session, user = resolved
+        await self.sessions.revoke(user["_id"], session["session_id"], now_ms(), "logout")
+        await self.events.record(
+            "logout",
+            "low",
+            client,
+            user_id=user["_id"],
+            details={"sessionId": session["session_id"]},
+        )
 
     async def list_sessions(self, user_id: str) -> list[dict[str, Any]]:
         return await self.sessions.list_active(user_id, now_ms())

@@ -12,7 +12,7 @@ from litestar.params import JSONBody
 from app.auth.service import AuthService
 from app.deadline import OWN_DEADLINE
 from app.security.guards import allow
-from app.security.middleware import ClientResolver
+from app.security.requests import ClientResolver
 from app.users.schemas import UserOut, user_out
 
 

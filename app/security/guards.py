@@ -1,6 +1,6 @@
 """Route guards: permissions for users, scopes for services.
 
-A denial raises ``PermissionDenied``; its handler (``app.security.denials``)
+A denial raises ``PermissionDenied``; its handler (``app.http.denials``)
 answers 403 FORBIDDEN and writes the ``permission_denied`` event.
 """
 
@@ -19,7 +19,7 @@ ADMIN = "users:manage"
 
 
 class PermissionDenied(Forbidden):
-    """403 FORBIDDEN; ``app.security.denials`` records the event when answering."""
+    """403 FORBIDDEN; ``app.http.denials`` records the event when answering."""
 
     def __init__(self, principal: Principal, needed: str, details: Any = None) -> None:
         super().__init__(details=details)

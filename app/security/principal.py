@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.security_events.recorder import ClientInfo
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Where a request came from: what events and audit logs record."""
+
+    ip_address: str | None
+    user_agent: str | None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import hashlib
 import secrets
 
 SESSION_COOKIE = "auth-session"
+# Longer bearer values are no token of ours (ours are 43 characters).
+MAX_TOKEN_LENGTH = 512
 
 
 def new_token() -> str:

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from app.documents import DuplicateKey, now_ms
 from app.redaction import redact
+from app.security.principal import ClientInfo
 from app.security_events.models import Severity
 from app.security_events.repository import SecurityEventsRepository
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    ip_address: str | None
-    user_agent: str | None
-
 
 # Repeats of one event from one actor within this window are counted in the
 # first event's ``details.count`` instead of adding documents.

@@ -7,7 +7,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from app.db import Database
-from app.security.middleware import PUBLIC
+from app.security.requests import PUBLIC
 
 
 class Status(msgspec.Struct):

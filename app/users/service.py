@@ -14,8 +14,7 @@ from app.errors import EmailTaken, NotFound, ValidationError
 from app.security.guards import ADMIN
 from app.security.password_policy import check_new_password
 from app.security.passwords import INTERNAL_CLIENT
-from app.security.principal import Caller
-from app.security_events.recorder import ClientInfo
+from app.security.principal import Caller, ClientInfo
 from app.users.emails import normalize_email
 from app.users.filters import UserFilters
 from app.users.models import SEARCH_TOKENS

@@ -1,6 +1,6 @@
 """No string a caller sends may hold a control character (U+0000-U+001F,
 U+007F-U+009F): every JSON body, query parameter and path parameter of every
-route is checked in one place (app/security/control_chars.py)."""
+route is checked in one place (app/http/control_chars.py)."""
 
 from __future__ import annotations
 

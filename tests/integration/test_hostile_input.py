@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
 from app.config import Settings
-from app.security.middleware import PUBLIC
+from app.security.requests import PUBLIC
 from tests.conftest import SERVICE_TOKEN
 from tests.integration.helpers import Store, running_service
 

@@ -69,11 +69,11 @@ async def test_a_cancelled_waiter_does_not_disturb_the_others() -> None:
 @pytest.mark.parametrize("enabled", [True, False])
 def test_the_setting_reaches_every_repository(enabled: bool) -> None:
     """``APP_BATCH_READS`` means every collection, not only users."""
-    from app.asgi import Services
     from app.config import Settings
+    from app.container import Container
     from app.documents import Repository
 
-    services = Services(Settings(mongodb_url="mongodb://127.0.0.1:1/", batch_reads=enabled))
+    services = Container(Settings(mongodb_url="mongodb://127.0.0.1:1/", batch_reads=enabled))
     repositories = [
         value
         for holder in (services, services.auth, services.service_tokens)

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from app.config import Settings
-from app.security.browser import BrowserSecurity, is_json
-from app.security.docs_policy import docs_policy
+from app.http.browser import BrowserSecurity, is_json
+from app.http.docs_policy import docs_policy
 
 
 def test_cookie_name_follows_the_secure_flag() -> None:

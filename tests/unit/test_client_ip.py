@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.security.middleware import ClientResolver, credentials
+from app.security.requests import ClientResolver, credentials
 
 
 def connection(peer: str, forwarded: str | None = None, **headers: str) -> Any:

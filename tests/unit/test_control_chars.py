@@ -1,11 +1,11 @@
-"""The control-character check of request bodies (app/security/control_chars.py)."""
+"""The control-character check of request bodies (app/http/control_chars.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from app.errors import ValidationError
-from app.security.control_chars import check_json_body
+from app.http.control_chars import check_json_body
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.errors import ValidationError
-from app.json_body import MAX_DEPTH, DuplicateJSONKey, decode_body
+from app.http.json_body import MAX_DEPTH, DuplicateJSONKey, decode_body
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from pymongo.errors import PyMongoError
 
 from app.errors import app_error_response
 from app.security.guards import PermissionDenied
-from app.security.middleware import ClientResolver
+from app.security.requests import ClientResolver
 from app.security_events.recorder import SecurityEventRecorder
 
 logger = logging.getLogger("app.security")

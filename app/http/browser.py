@@ -27,7 +27,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.errors import AppError
-from app.security.docs_policy import with_docs_policy
+from app.http.docs_policy import with_docs_policy
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ALLOWED_METHODS = b"DELETE, GET, PATCH, POST, PUT"
