@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import re
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
@@ -24,6 +23,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from app.batching import BatchedGetter
+from app.clock import now_ms
 from app.errors import InvalidCursor, InvalidId, NotFound, ValidationError
 
 ID_FIELD = "_id"
@@ -39,10 +39,6 @@ Order = Literal["asc", "desc"]
 
 def new_id() -> str:
     return str(ObjectId())
-
-
-def now_ms() -> float:
-    return time.time() * 1000.0
 
 
 def is_valid_id(value: object) -> bool:

@@ -322,3 +322,19 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     PyMongoError: _database_error,
     Exception: _unexpected,
 }
+
+
+# What a handler catches to answer 503 itself (and still do its part, as
+# logout clearing the cookie); knowing the driver's errors stays here.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DatabaseUnavailable, PyMongoError)
+
+
+def answer(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """The response the exception handlers give ``exc``, for a handler that
+    catches it to do more (the nearest handler along the class hierarchy)."""
+    for kind in type(exc).__mro__:
+        handler = EXCEPTION_HANDLERS.get(kind)
+        if handler is not None:
+            response: Response[dict[str, Any]] = handler(request, exc)
+            return response
+    return _unexpected(request, exc)

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from app.audit.filters import AuditFilters
 from app.audit.models import AuditLog
 from app.documents import Page, PatchRules, Repository
-
-
-@dataclass(frozen=True)
-class AuditFilters:
-    """Equality filters, each served by an index ending in ``_creationTime``."""
-
-    user_id: str | None = None
-    resource: str | None = None
-    resource_id: str | None = None
-    action: str | None = None
 
 
 class AuditLogsRepository(Repository):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.audit.repository import AuditFilters, AuditLogsRepository
+from app.audit.filters import AuditFilters
+from app.audit.repository import AuditLogsRepository
 from app.documents import Page, parse_id
 
 

@@ -8,7 +8,6 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
-from pymongo.errors import PyMongoError
 
 from app.auth.schemas import (
     LoginData,
@@ -23,7 +22,7 @@ from app.auth.schemas import (
 from app.auth.service import AuthService
 from app.config import Settings
 from app.deadline import OWN_DEADLINE
-from app.errors import EXCEPTION_HANDLERS, AppError, DatabaseUnavailable
+from app.errors import DATABASE_ERRORS, answer
 from app.security.guards import signed_in
 from app.security.principal import Principal
 from app.security.requests import PUBLIC, ClientResolver, credentials
@@ -93,10 +92,9 @@ class AuthController(Controller):
         try:
             if token:
                 await auth_service.logout(token, client_resolver(request))
-        except (DatabaseUnavailable, PyMongoError) as exc:
+        except DATABASE_ERRORS as exc:
             # 503, and still the cookie is cleared: the user asked to be signed out here.
-            handler = EXCEPTION_HANDLERS[AppError if isinstance(exc, AppError) else PyMongoError]
-            response: Response[Any] = handler(request, exc)
+            response: Response[Any] = answer(request, exc)
         else:
             response = Response(Success())
         response.set_cookie(_clear_cookie(settings))

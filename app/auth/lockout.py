@@ -28,6 +28,7 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from app.auth.models import ACCOUNT, ACCOUNT_ADDRESS, ADDRESS, LockoutState
 from app.auth.repository import LoginCountersRepository
 from app.config import Settings
 from app.errors import TooManyAttempts
@@ -39,10 +40,6 @@ UNKNOWN_ADDRESS = "unknown"
 # A counter that is full only because attempts are still being checked frees
 # up within a hash's time; tell the client to come back shortly.
 IN_FLIGHT_RETRY_MS = 1000.0
-
-ACCOUNT = "account"
-ACCOUNT_ADDRESS = "account_ip"
-ADDRESS = "ip"
 
 
 def _counter_id(kind: str, *parts: str) -> str:
@@ -73,13 +70,6 @@ class Attempt:
     counters: list[Counter]
     now: float
     settled: bool = False
-
-
-@dataclass(frozen=True)
-class LockoutState:
-    email: str
-    now: float
-    counters: list[dict[str, Any]]
 
 
 class Lockout:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 
@@ -37,6 +39,21 @@ class Session(ConvexDocument):
             # Clean-up only: validity is always checked against expires_at.
             IndexModel([("purge_at", ASCENDING)], name="by_expiry", expireAfterSeconds=0),
         ]
+
+
+# The kinds of login counter (app/auth/lockout.py).
+ACCOUNT = "account"
+ACCOUNT_ADDRESS = "account_ip"
+ADDRESS = "ip"
+
+
+@dataclass(frozen=True)
+class LockoutState:
+    """An account's login counters that still matter, as of ``now``."""
+
+    email: str
+    now: float
+    counters: list[dict[str, Any]]
 
 
 class LoginCounter(ConvexDocument):

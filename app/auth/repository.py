@@ -6,17 +6,13 @@ Times are ms since the epoch (floats), as ``_creationTime``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from app.auth.models import LoginCounter, Session
+from app.clock import ms_to_datetime
 from app.documents import ID_FIELD, DuplicateKey, PatchRules, Repository
 
 _ACTIVE = {"is_active": True}
-
-
-def ms_to_datetime(ms: float) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 class SessionsRepository(Repository):

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from app.auth.lockout import ACCOUNT, LockoutState
-from app.auth.repository import ms_to_datetime
+from app.auth.models import ACCOUNT, LockoutState
+from app.clock import ms_to_datetime
 from app.users.schemas import Password, UserOut
 
 

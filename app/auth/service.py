@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.audit.recorder import AuditRecorder, diff
-from app.auth.lockout import Attempt, Lockout, LockoutState
-from app.auth.repository import LoginCountersRepository, SessionsRepository, ms_to_datetime
+from app.auth.lockout import Attempt, Lockout
+from app.auth.models import LockoutState
+from app.auth.repository import LoginCountersRepository, SessionsRepository
+from app.clock import iso, ms_to_datetime, now_ms
 from app.config import Settings
 from app.deadline import database_deadline
-from app.documents import now_ms
 from app.errors import (
     AccountInactive,
     InvalidCredentials,
@@ -32,10 +33,6 @@ from app.security.tokens import MAX_TOKEN_LENGTH, hash_token, new_public_id, new
 from app.security_events.recorder import SecurityEventRecorder
 from app.users.emails import normalize_email
 from app.users.repository import UsersRepository
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

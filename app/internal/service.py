@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app.clock import now_ms
 from app.config import Settings
-from app.documents import now_ms
 from app.errors import ValidationError
 from app.internal.repository import ServiceTokensRepository
 from app.security.tokens import hash_token, new_token

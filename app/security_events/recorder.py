@@ -6,7 +6,8 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from app.documents import DuplicateKey, now_ms
+from app.clock import now_ms
+from app.documents import DuplicateKey
 from app.redaction import redact
 from app.security.principal import ClientInfo
 from app.security_events.models import Severity

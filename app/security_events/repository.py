@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.documents import Page, PatchRules, Repository
-from app.security_events.models import SecurityEvent, Severity
-
-
-@dataclass(frozen=True)
-class SecurityEventFilters:
-    """Equality filters, each served by an index ending in ``_creationTime``."""
-
-    user_id: str | None = None
-    event_type: str | None = None
-    severity: Severity | None = None
+from app.security_events.filters import SecurityEventFilters
+from app.security_events.models import SecurityEvent
 
 
 class SecurityEventsRepository(Repository):

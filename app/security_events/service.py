@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.documents import Page
-from app.security_events.repository import SecurityEventFilters, SecurityEventsRepository
+from app.security_events.filters import SecurityEventFilters
+from app.security_events.repository import SecurityEventsRepository
 
 
 class SecurityEvents:

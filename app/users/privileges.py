@@ -24,7 +24,8 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from pymongo.errors import DuplicateKeyError
 
-from app.documents import CollectionSource, now_ms
+from app.clock import now_ms
+from app.documents import CollectionSource
 from app.errors import AppError
 from app.security.guards import ADMIN, deny
 from app.security.principal import Principal, user_permissions

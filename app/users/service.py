@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from app.audit.recorder import AuditRecorder, diff
-from app.auth.lockout import LockoutState
-from app.auth.service import AuthService, iso
+from app.auth.models import LockoutState
+from app.auth.service import AuthService
+from app.clock import iso
 from app.documents import CursorCodec, DuplicateKey, Page, parse_id, query_fingerprint
 from app.errors import EmailTaken, NotFound, ValidationError
 from app.security.guards import ADMIN

@@ -1,0 +1,25 @@
+"""The three shapes a time takes here, in one place.
+
+- ms since the epoch (float), as ``_creationTime``: every time that changes
+  after insert (one engine stores a datetime written by ``$set`` as a string);
+- BSON dates, written only at insert (TTL fields, event and audit times);
+- ISO-8601 strings in JavaScript's ``toISOString()`` form, for the user
+  fields the panel compares as strings.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+
+def now_ms() -> float:
+    return time.time() * 1000.0
+
+
+def ms_to_datetime(ms: float) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
