@@ -8,6 +8,5 @@ from app.documents import PatchRules, Repository
 
 class AuditLogsRepository(Repository):
     model = AuditLog
-    not_found_code = "NOT_FOUND"
     # Audit logs are append-only.
     rules = PatchRules(required=frozenset(), optional=frozenset())

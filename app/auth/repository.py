@@ -11,6 +11,7 @@ from typing import Any
 
 from app.auth.models import LoginCounter, Session
 from app.documents import ID_FIELD, DuplicateKey, PatchRules, Repository
+from app.errors import SessionNotFound
 
 _ACTIVE = {"is_active": True}
 
@@ -21,7 +22,7 @@ def ms_to_datetime(ms: float) -> datetime:
 
 class SessionsRepository(Repository):
     model = Session
-    not_found_code = "SESSION_NOT_FOUND"
+    not_found = SessionNotFound
     hidden = ("token_hash",)
     booleans = ("is_active",)
     rules = PatchRules(required=frozenset(), optional=frozenset())

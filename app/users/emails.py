@@ -53,9 +53,8 @@ _TURKISH_I = str.maketrans({"İ": "i", "ı": "i"})
 _LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
 
 
-class InvalidEmail(ValidationError, ValueError):
-    """400 naming the field ``email``. Also a ValueError, so a msgspec Struct's
-    ``__post_init__`` reports it as that field's validation error."""
+class InvalidEmail(ValidationError):
+    """400 naming the field ``email``."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"email {reason}", details=[{"field": "email", "message": reason}])

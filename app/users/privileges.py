@@ -25,7 +25,7 @@ from litestar.connection import ASGIConnection
 from pymongo.errors import DuplicateKeyError
 
 from app.documents import CollectionSource, now_ms
-from app.errors import AppError
+from app.errors import AppError, ErrorCode
 from app.security.guards import ADMIN, deny
 from app.security.principal import Principal, user_permissions
 from app.security.tokens import new_token
@@ -45,11 +45,11 @@ LAST_ADMIN_REASON = "would leave no active user with users:manage"
 
 
 class LastAdmin(AppError):
-    status_code, code = 409, "LAST_ADMIN"
+    status_code, code = 409, ErrorCode.LAST_ADMIN
 
 
 class ConcurrentChange(AppError):
-    status_code, code = 409, "CONCURRENT_CHANGE"
+    status_code, code = 409, ErrorCode.CONCURRENT_CHANGE
 
 
 def privileged_fields(changes: Mapping[str, Any]) -> list[str]:
