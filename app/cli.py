@@ -39,7 +39,7 @@ def _run(app: Litestar, work: Callable[[Container], Awaitable[Any]]) -> Any:
     try:
         return asyncio.run(main())
     except AppError as exc:
-        raise click.ClickException(exc.message or MESSAGES.get(exc.code, (exc.code,))[0]) from exc
+        raise click.ClickException(exc.message or MESSAGES[exc.code][0]) from exc
 
 
 class ManagementCLI(CLIPluginProtocol):

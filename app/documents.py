@@ -279,10 +279,10 @@ class Repository:
     async def require(self, doc_id: str, *, include_hidden: bool = False) -> dict[str, Any]:
         document = await self.get(doc_id, include_hidden=include_hidden)
         if document is None:
-            raise NotFound(code=self.not_found_code)
+            raise self.not_found()
         return document
 
-    not_found_code: ClassVar[str] = "NOT_FOUND"
+    not_found: ClassVar[type[NotFound]] = NotFound
 
     async def get_many(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
         """One query for all IDs; results in the order asked, ``None`` where missing."""
@@ -330,7 +330,7 @@ class Repository:
         except DuplicateKeyError as exc:
             raise DuplicateKey(_duplicate_index(exc)) from exc
         if result.matched_count == 0:
-            raise NotFound(code=self.not_found_code)
+            raise self.not_found()
         after = await self.require(doc_id, include_hidden=True)
         return before, after
 

@@ -9,96 +9,135 @@ outages into the single error body ``{"success": false, "code", "error",
 from __future__ import annotations
 
 import logging
-import re
+from enum import StrEnum
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
+from app.body_fields import refused_key
+
 logger = logging.getLogger("app.errors")
 
-# code -> (English, Turkish)
-MESSAGES: dict[str, tuple[str, str]] = {
-    "VALIDATION_ERROR": ("The request is not valid", "İstek geçersiz"),
-    "INVALID_ID": ("The ID is not valid", "Kimlik geçersiz"),
-    "DUPLICATE_KEY": (
+
+class ErrorCode(StrEnum):
+    """Every code the service answers with; each has a text in MESSAGES."""
+
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    INVALID_ID = "INVALID_ID"
+    DUPLICATE_KEY = "DUPLICATE_KEY"
+    INVALID_CURSOR = "INVALID_CURSOR"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    FORBIDDEN = "FORBIDDEN"
+    ACCOUNT_INACTIVE = "ACCOUNT_INACTIVE"
+    NOT_FOUND = "NOT_FOUND"
+    USER_NOT_FOUND = "USER_NOT_FOUND"
+    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    LAST_ADMIN = "LAST_ADMIN"
+    CONCURRENT_CHANGE = "CONCURRENT_CHANGE"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    RATE_LIMITED = "RATE_LIMITED"
+    SERVICE_BUSY = "SERVICE_BUSY"
+    INVALID_CURRENT_PASSWORD = "INVALID_CURRENT_PASSWORD"  # noqa: S105 - a code, no secret
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+    CLIENT_CLOSED_REQUEST = "CLIENT_CLOSED_REQUEST"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+# code -> (English, Turkish); tests/unit/test_error_codes.py checks every member has both.
+MESSAGES: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.VALIDATION_ERROR: ("The request is not valid", "İstek geçersiz"),
+    ErrorCode.INVALID_ID: ("The ID is not valid", "Kimlik geçersiz"),
+    ErrorCode.DUPLICATE_KEY: (
         "A key appears twice in the same JSON object",
         "Aynı JSON nesnesinde bir anahtar iki kez geçiyor",
     ),
-    "INVALID_CURSOR": ("The cursor is not valid for this query", "İmleç bu sorgu için geçersiz"),
-    "UNAUTHENTICATED": ("Authentication is required", "Kimlik doğrulaması gerekli"),
-    "INVALID_CREDENTIALS": ("Invalid email or password", "E-posta veya şifre hatalı"),
-    "FORBIDDEN": ("You do not have permission for this", "Bu işlem için yetkiniz yok"),
-    "ACCOUNT_INACTIVE": ("This account is inactive", "Bu hesap aktif değil"),
-    "NOT_FOUND": ("Not found", "Bulunamadı"),
-    "USER_NOT_FOUND": ("User not found", "Kullanıcı bulunamadı"),
-    "SESSION_NOT_FOUND": ("Session not found", "Oturum bulunamadı"),
-    "METHOD_NOT_ALLOWED": ("Method not allowed", "Yönteme izin verilmiyor"),
-    "EMAIL_TAKEN": ("This email is already in use", "Bu e-posta zaten kullanılıyor"),
-    "IDEMPOTENCY_KEY_REUSED": (
+    ErrorCode.INVALID_CURSOR: (
+        "The cursor is not valid for this query",
+        "İmleç bu sorgu için geçersiz",
+    ),
+    ErrorCode.UNAUTHENTICATED: ("Authentication is required", "Kimlik doğrulaması gerekli"),
+    ErrorCode.INVALID_CREDENTIALS: ("Invalid email or password", "E-posta veya şifre hatalı"),
+    ErrorCode.FORBIDDEN: ("You do not have permission for this", "Bu işlem için yetkiniz yok"),
+    ErrorCode.ACCOUNT_INACTIVE: ("This account is inactive", "Bu hesap aktif değil"),
+    ErrorCode.NOT_FOUND: ("Not found", "Bulunamadı"),
+    ErrorCode.USER_NOT_FOUND: ("User not found", "Kullanıcı bulunamadı"),
+    ErrorCode.SESSION_NOT_FOUND: ("Session not found", "Oturum bulunamadı"),
+    ErrorCode.METHOD_NOT_ALLOWED: ("Method not allowed", "Yönteme izin verilmiyor"),
+    ErrorCode.EMAIL_TAKEN: ("This email is already in use", "Bu e-posta zaten kullanılıyor"),
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: (
         "This Idempotency-Key was used for a different request",
         "Bu Idempotency-Key başka bir istek için kullanıldı",
     ),
-    "LAST_ADMIN": (
+    ErrorCode.LAST_ADMIN: (
         "The last user who can manage users cannot lose that right",
         "Kullanıcıları yönetebilen son kişi bu yetkisini kaybedemez",
     ),
-    "CONCURRENT_CHANGE": (
+    ErrorCode.CONCURRENT_CHANGE: (
         "Another change of user rights is in progress; try again",
         "Başka bir yetki değişikliği sürüyor; lütfen tekrar deneyin",
     ),
-    "PAYLOAD_TOO_LARGE": ("The request body is too large", "İstek gövdesi çok büyük"),
-    "UNSUPPORTED_MEDIA_TYPE": (
+    ErrorCode.PAYLOAD_TOO_LARGE: ("The request body is too large", "İstek gövdesi çok büyük"),
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: (
         "The request body must be JSON (Content-Type: application/json)",
         "İstek gövdesi JSON olmalı (Content-Type: application/json)",
     ),
-    "ORIGIN_NOT_ALLOWED": (
+    ErrorCode.ORIGIN_NOT_ALLOWED: (
         "Requests from this origin are not allowed",
         "Bu kaynaktan (origin) gelen isteklere izin verilmiyor",
     ),
-    "ACCOUNT_LOCKED": (
+    ErrorCode.ACCOUNT_LOCKED: (
         "Too many failed attempts; the account is locked for a while",
         "Çok fazla başarısız deneme; hesap bir süreliğine kilitlendi",
     ),
-    "RATE_LIMITED": ("Too many requests", "Çok fazla istek"),
-    "SERVICE_BUSY": (
+    ErrorCode.RATE_LIMITED: ("Too many requests", "Çok fazla istek"),
+    ErrorCode.SERVICE_BUSY: (
         "The service is busy; try again shortly",
         "Hizmet şu anda yoğun; lütfen birazdan tekrar deneyin",
     ),
-    "INVALID_CURRENT_PASSWORD": (
+    ErrorCode.INVALID_CURRENT_PASSWORD: (
         "The current password is not correct",
         "Mevcut şifre doğru değil",
     ),
-    "REQUEST_TIMEOUT": (
+    ErrorCode.REQUEST_TIMEOUT: (
         "The request body did not arrive in time",
         "İstek gövdesi zamanında gelmedi",
     ),
-    "CLIENT_CLOSED_REQUEST": ("The client closed the request", "İstemci isteği kapattı"),
-    "DATABASE_UNAVAILABLE": (
+    ErrorCode.CLIENT_CLOSED_REQUEST: ("The client closed the request", "İstemci isteği kapattı"),
+    ErrorCode.DATABASE_UNAVAILABLE: (
         "The database is unavailable; try again shortly",
         "Veritabanına ulaşılamıyor; lütfen birazdan tekrar deneyin",
     ),
-    "INTERNAL_ERROR": ("Internal server error", "Sunucu hatası"),
+    ErrorCode.INTERNAL_ERROR: ("Internal server error", "Sunucu hatası"),
 }
 
 
 class AppError(Exception):
-    """Base of every domain error: a code, an HTTP status, optional details."""
+    """Base of every domain error: a code, an HTTP status, optional details.
 
-    status_code = 400
-    code = "VALIDATION_ERROR"
+    One subclass per code that is raised; the code is a class attribute, so
+    a caller never spells one.
+    """
+
+    status_code: int = 400
+    code: ErrorCode = ErrorCode.VALIDATION_ERROR
 
     def __init__(
         self,
         message: str | None = None,
         *,
-        code: str | None = None,
         details: Any = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        if code is not None:
-            self.code = code
         self.message = message
         self.details = details
         self.headers = headers or {}
@@ -106,68 +145,79 @@ class AppError(Exception):
 
 
 class ValidationError(AppError):
-    status_code, code = 400, "VALIDATION_ERROR"
+    status_code, code = 400, ErrorCode.VALIDATION_ERROR
 
     @classmethod
     def field(cls, field: str, reason: str) -> ValidationError:
         return cls(f"{field}: {reason}", details=[{"field": field, "message": reason}])
 
+    @classmethod
+    def in_body(cls, field: str, message: str) -> ValidationError:
+        """A check of a request Struct (``__post_init__``): the general text, and
+        the field's message as the decoder's own errors have it (a sentence)."""
+        return cls(details=[{"field": field, "message": message}])
+
 
 class InvalidId(AppError):
-    status_code, code = 400, "INVALID_ID"
+    status_code, code = 400, ErrorCode.INVALID_ID
 
 
 class InvalidCursor(AppError):
-    status_code, code = 400, "INVALID_CURSOR"
+    status_code, code = 400, ErrorCode.INVALID_CURSOR
 
 
 class Unauthenticated(AppError):
-    status_code, code = 401, "UNAUTHENTICATED"
+    status_code, code = 401, ErrorCode.UNAUTHENTICATED
 
 
 class InvalidCredentials(AppError):
-    status_code, code = 401, "INVALID_CREDENTIALS"
+    status_code, code = 401, ErrorCode.INVALID_CREDENTIALS
 
 
 class Forbidden(AppError):
-    status_code, code = 403, "FORBIDDEN"
+    status_code, code = 403, ErrorCode.FORBIDDEN
 
 
 class AccountInactive(AppError):
-    status_code, code = 403, "ACCOUNT_INACTIVE"
+    status_code, code = 403, ErrorCode.ACCOUNT_INACTIVE
 
 
 class NotFound(AppError):
-    status_code, code = 404, "NOT_FOUND"
+    status_code, code = 404, ErrorCode.NOT_FOUND
+
+
+class UserNotFound(NotFound):
+    code = ErrorCode.USER_NOT_FOUND
+
+
+class SessionNotFound(NotFound):
+    code = ErrorCode.SESSION_NOT_FOUND
 
 
 class EmailTaken(AppError):
-    status_code, code = 409, "EMAIL_TAKEN"
+    status_code, code = 409, ErrorCode.EMAIL_TAKEN
 
 
 class TooManyAttempts(AppError):
     """429 with Retry-After; code is ACCOUNT_LOCKED or RATE_LIMITED."""
 
-    status_code, code = 429, "RATE_LIMITED"
+    status_code = 429
 
-    def __init__(self, code: str, retry_after_seconds: int) -> None:
+    def __init__(self, code: ErrorCode, retry_after_seconds: int) -> None:
         seconds = max(1, int(retry_after_seconds))
-        super().__init__(
-            code=code,
-            details={"retryAfter": seconds},
-            headers={"Retry-After": str(seconds)},
-        )
+        self.code = code
+        super().__init__(details={"retryAfter": seconds}, headers={"Retry-After": str(seconds)})
 
 
 class InvalidCurrentPassword(AppError):
     """A wrong current password on a password change: 400, not 401, so a
     frontend does not take a typo for an expired session."""
 
-    status_code, code = 400, "INVALID_CURRENT_PASSWORD"
+    status_code, code = 400, ErrorCode.INVALID_CURRENT_PASSWORD
 
 
 class ServiceBusy(AppError):
-    status_code, code = 503, "SERVICE_BUSY"
+    status_code, code = 503, ErrorCode.SERVICE_BUSY
 
     def __init__(self, retry_after_seconds: int = 1) -> None:
         super().__init__(headers={"Retry-After": str(retry_after_seconds)})
@@ -178,7 +228,7 @@ RETRY_AFTER_SECONDS = 5
 
 
 class DatabaseUnavailable(AppError):
-    status_code, code = 503, "DATABASE_UNAVAILABLE"
+    status_code, code = 503, ErrorCode.DATABASE_UNAVAILABLE
 
     def __init__(self) -> None:
         super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -205,18 +255,18 @@ def wants_turkish(request: Request[Any, Any, Any]) -> bool:
 def error_response(
     request: Request[Any, Any, Any],
     status_code: int,
-    code: str,
+    code: ErrorCode,
     *,
     message: str | None = None,
     details: Any = None,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
-    english, turkish = MESSAGES.get(code, (code, code))
+    english, turkish = MESSAGES[code]
     if wants_turkish(request):
         text = turkish
     else:
         text = message or english
-    body: dict[str, Any] = {"success": False, "code": code, "error": text}
+    body: dict[str, Any] = {"success": False, "code": code.value, "error": text}
     if details is not None:
         body["details"] = details
     return Response(body, status_code=status_code, headers=headers)
@@ -234,45 +284,40 @@ def app_error_response(request: Request[Any, Any, Any], exc: AppError) -> Respon
 
 
 _HTTP_CODES = {
-    400: "VALIDATION_ERROR",
-    401: "UNAUTHENTICATED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    429: "RATE_LIMITED",
-    503: "DATABASE_UNAVAILABLE",
+    400: ErrorCode.VALIDATION_ERROR,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    429: ErrorCode.RATE_LIMITED,
+    503: ErrorCode.DATABASE_UNAVAILABLE,
 }
 
 
-_NAMED_FIELD = re.compile(r"`(\w+)`")
-_LEADING_FIELD = re.compile(r"^(\w+) ")
-
-
-def _field_of(key: str, message: str) -> str:
-    """The offending field: Litestar names it for type errors; for unknown fields and
-    our own checks (``"name must be …"``) it is read from the message."""
+def _field_of(request: Request[Any, Any, Any], key: str) -> str:
+    """The offending field. Litestar's key is the parameter's name, or for a body
+    ``data`` plus msgspec's JSON path below it (``labels[0]``); a bare ``data`` is
+    the body object itself, where the refused key comes from the Struct."""
     if key and key != "data":
         return key
-    for pattern in (_NAMED_FIELD, _LEADING_FIELD):
-        match = pattern.search(message)
-        if match:
-            return match.group(1)
+    if key == "data":
+        return refused_key(request) or "body"
     return "body"
 
 
-def _validation_details(exc: HTTPException) -> list[dict[str, str]] | None:
+def _validation_details(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> list[dict[str, str]] | None:
     extra = exc.extra
     if not isinstance(extra, list):
         return None
     details = []
     for item in extra:
         if isinstance(item, dict):
-            message = str(item.get("message", ""))
-            details.append(
-                {"field": _field_of(str(item.get("key") or ""), message), "message": message}
-            )
+            field = _field_of(request, str(item.get("key") or ""))
+            details.append({"field": field, "message": str(item.get("message", ""))})
     return details or None
 
 
@@ -280,9 +325,9 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     status = exc.status_code
     if status >= 500:
         logger.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
-        return error_response(request, 500, "INTERNAL_ERROR")
-    code = _HTTP_CODES.get(status, "VALIDATION_ERROR" if status < 500 else "INTERNAL_ERROR")
-    details = _validation_details(exc) if isinstance(exc, ValidationException) else None
+        return error_response(request, 500, ErrorCode.INTERNAL_ERROR)
+    code = _HTTP_CODES.get(status, ErrorCode.VALIDATION_ERROR)
+    details = _validation_details(request, exc) if isinstance(exc, ValidationException) else None
     message = None
     if status == 400 and details is None and exc.detail:
         # e.g. malformed JSON: Litestar's detail names the problem
@@ -304,16 +349,16 @@ def _database_error(request: Request[Any, Any, Any], exc: PyMongoError) -> Respo
         return error_response(
             request,
             503,
-            "DATABASE_UNAVAILABLE",
+            ErrorCode.DATABASE_UNAVAILABLE,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     logger.error("database error on %s %s: %r", request.method, request.url.path, exc)
-    return error_response(request, 500, "INTERNAL_ERROR")
+    return error_response(request, 500, ErrorCode.INTERNAL_ERROR)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(request, 500, "INTERNAL_ERROR")
+    return error_response(request, 500, ErrorCode.INTERNAL_ERROR)
 
 
 EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {

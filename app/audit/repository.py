@@ -9,7 +9,6 @@ from app.documents import Page, PatchRules, Repository
 
 class AuditLogsRepository(Repository):
     model = AuditLog
-    not_found_code = "NOT_FOUND"
     # Audit logs are append-only.
     rules = PatchRules(required=frozenset(), optional=frozenset())
 

@@ -31,7 +31,7 @@ from pymongo.errors import PyMongoError
 from app.auth.models import ACCOUNT, ACCOUNT_ADDRESS, ADDRESS, LockoutState
 from app.auth.repository import LoginCountersRepository
 from app.config import Settings
-from app.errors import TooManyAttempts
+from app.errors import ErrorCode, TooManyAttempts
 from app.security.principal import ClientInfo
 from app.security_events.recorder import SecurityEventRecorder
 
@@ -210,5 +210,5 @@ def _refusal(counter: Counter, current: dict[str, Any], now: float) -> TooManyAt
         wait_ms = current["window_start"] + counter.window_ms - now
     else:
         wait_ms = IN_FLIGHT_RETRY_MS
-    code = "RATE_LIMITED" if counter.kind == ADDRESS else "ACCOUNT_LOCKED"
+    code = ErrorCode.RATE_LIMITED if counter.kind == ADDRESS else ErrorCode.ACCOUNT_LOCKED
     return TooManyAttempts(code, math.ceil(max(wait_ms, 1000.0) / 1000))

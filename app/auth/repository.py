@@ -11,13 +11,14 @@ from typing import Any
 from app.auth.models import LoginCounter, Session
 from app.clock import ms_to_datetime
 from app.documents import ID_FIELD, DuplicateKey, PatchRules, Repository
+from app.errors import SessionNotFound
 
 _ACTIVE = {"is_active": True}
 
 
 class SessionsRepository(Repository):
     model = Session
-    not_found_code = "SESSION_NOT_FOUND"
+    not_found = SessionNotFound
     hidden = ("token_hash",)
     booleans = ("is_active",)
     rules = PatchRules(required=frozenset(), optional=frozenset())

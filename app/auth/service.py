@@ -18,7 +18,8 @@ from app.errors import (
     AccountInactive,
     InvalidCredentials,
     InvalidCurrentPassword,
-    NotFound,
+    SessionNotFound,
+    UserNotFound,
     ValidationError,
 )
 from app.security.password_policy import check_new_password
@@ -249,7 +250,7 @@ class AuthService:
     ) -> None:
         revoked = await self.sessions.revoke(user_id, session_id, now_ms(), "revoked")
         if not revoked:
-            raise NotFound(code="SESSION_NOT_FOUND")
+            raise SessionNotFound()
         await self.events.record(
             "session_revoked",
             "medium",
@@ -328,7 +329,7 @@ class AuthService:
         if not await self.users.set_fields(
             user["_id"], {"passwordHash": new_hash, "updatedAt": iso(now)}
         ):
-            raise NotFound(code="USER_NOT_FOUND")
+            raise UserNotFound()
         await self.revoke_all_sessions(
             user["_id"], "password_change", client, actor=actor, except_session_id=keep
         )

@@ -30,7 +30,7 @@ from litestar.types import (
     Send,
 )
 
-from app.errors import MESSAGES, wants_turkish
+from app.errors import MESSAGES, ErrorCode, wants_turkish
 
 logger = logging.getLogger("app.http")
 
@@ -48,7 +48,7 @@ def _needs_reading(scope: HTTPScope, max_body_bytes: int) -> bool:
     return False
 
 
-async def _reject(scope: HTTPScope, send: Send, status: int, code: str) -> None:
+async def _reject(scope: HTTPScope, send: Send, status: int, code: ErrorCode) -> None:
     english, turkish = MESSAGES[code]
     text = turkish if wants_turkish(Request(scope)) else english
     body = msgspec.json.encode({"success": False, "code": code, "error": text})
@@ -88,7 +88,7 @@ class BodyDeadline:
                     message: dict[str, Any] = dict(await receive())
                     if message["type"] == "http.disconnect":
                         logger.debug("client left before the body of %s arrived", scope["path"])
-                        await _reject(scope, send, 499, "CLIENT_CLOSED_REQUEST")
+                        await _reject(scope, send, 499, ErrorCode.CLIENT_CLOSED_REQUEST)
                         return
                     chunk = message.get("body", b"")
                     if chunk:
@@ -104,7 +104,7 @@ class BodyDeadline:
                 scope["path"],
                 self.timeout_seconds,
             )
-            await _reject(scope, send, 408, "REQUEST_TIMEOUT")
+            await _reject(scope, send, 408, ErrorCode.REQUEST_TIMEOUT)
             return
 
         first: Any = {"type": "http.request", "body": b"".join(chunks), "more_body": more}

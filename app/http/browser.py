@@ -26,7 +26,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.errors import AppError
+from app.errors import AppError, ErrorCode
 from app.http.docs_policy import with_docs_policy
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -37,11 +37,11 @@ HSTS = b"max-age=31536000"
 
 
 class OriginNotAllowed(AppError):
-    status_code, code = 403, "ORIGIN_NOT_ALLOWED"
+    status_code, code = 403, ErrorCode.ORIGIN_NOT_ALLOWED
 
 
 class UnsupportedMediaType(AppError):
-    status_code, code = 415, "UNSUPPORTED_MEDIA_TYPE"
+    status_code, code = 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
 def is_json(content_type: str) -> bool:

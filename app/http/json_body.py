@@ -24,7 +24,7 @@ import msgspec
 from litestar import Request
 from litestar.types import Empty
 
-from app.errors import AppError, ValidationError
+from app.errors import AppError, ErrorCode, ValidationError
 
 # Bodies of this API nest at most three levels; the limit keeps recursion in
 # every later step (validation, BSON, audit diffs) far from Python's own.
@@ -35,7 +35,7 @@ _encoder = msgspec.json.Encoder()
 
 
 class DuplicateJSONKey(AppError):
-    status_code, code = 400, "DUPLICATE_KEY"
+    status_code, code = 400, ErrorCode.DUPLICATE_KEY
 
 
 def _invalid(reason: str) -> ValidationError:

@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from app.documents import new_id
-from app.errors import AppError
+from app.errors import AppError, ErrorCode
 from app.idempotency.repository import IdempotencyRepository
 
 KEY_TTL = timedelta(hours=24)
@@ -31,7 +31,7 @@ HEADER = "Idempotency-Key"
 class IdempotencyKeyReused(AppError):
     """The key was first used for a different request (the draft's 422)."""
 
-    status_code, code = 422, "IDEMPOTENCY_KEY_REUSED"
+    status_code, code = 422, ErrorCode.IDEMPOTENCY_KEY_REUSED
 
     def __init__(self) -> None:
         super().__init__(details=[{"field": HEADER, "message": "used before for another request"}])

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from app.errors import ServiceBusy, TooManyAttempts
+from app.errors import ErrorCode, ServiceBusy, TooManyAttempts
 
 HASH_THREAD_NICENESS = 10
 
@@ -80,7 +80,7 @@ class HashQueue:
     def admit(self, client: str) -> Iterator[Ticket]:
         """Admit a client, or refuse at once: 429 over its share, 503 when full."""
         if self._held.get(client, 0) >= self.per_client:
-            raise TooManyAttempts("RATE_LIMITED", 1)
+            raise TooManyAttempts(ErrorCode.RATE_LIMITED, 1)
         if self._admitted >= self.max_admitted:
             raise ServiceBusy()
         self._held[client] = self._held.get(client, 0) + 1

@@ -9,7 +9,6 @@ from app.security_events.models import SecurityEvent
 
 class SecurityEventsRepository(Repository):
     model = SecurityEvent
-    not_found_code = "NOT_FOUND"
     # Events are append-only (but for the count of an aggregated event).
     rules = PatchRules(required=frozenset(), optional=frozenset())
 

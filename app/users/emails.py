@@ -54,8 +54,9 @@ _LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
 
 
 class InvalidEmail(ValidationError, ValueError):
-    """400 naming the field ``email``. Also a ValueError, so a msgspec Struct's
-    ``__post_init__`` reports it as that field's validation error."""
+    """400 naming the field ``email``; also a ValueError, as callers may expect
+    of a parse. Request Structs turn it into their own field error first
+    (``clean_email``), which msgspec passes through with its field."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"email {reason}", details=[{"field": "email", "message": reason}])

@@ -26,7 +26,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.clock import now_ms
 from app.documents import CollectionSource
-from app.errors import AppError
+from app.errors import AppError, ErrorCode
 from app.security.guards import ADMIN, deny
 from app.security.principal import Principal, user_permissions
 from app.security.tokens import new_token
@@ -46,11 +46,11 @@ LAST_ADMIN_REASON = "would leave no active user with users:manage"
 
 
 class LastAdmin(AppError):
-    status_code, code = 409, "LAST_ADMIN"
+    status_code, code = 409, ErrorCode.LAST_ADMIN
 
 
 class ConcurrentChange(AppError):
-    status_code, code = 409, "CONCURRENT_CHANGE"
+    status_code, code = 409, ErrorCode.CONCURRENT_CHANGE
 
 
 def privileged_fields(changes: Mapping[str, Any]) -> list[str]:

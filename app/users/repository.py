@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from pymongo import UpdateOne
 
 from app.documents import PatchRules, Repository
+from app.errors import UserNotFound
 from app.users.filters import UserFilters
 from app.users.models import SEARCH_TOKENS, User
 
@@ -15,7 +16,7 @@ PASSWORD_HASH = "passwordHash"  # noqa: S105 - a field name
 
 class UsersRepository(Repository):
     model = User
-    not_found_code = "USER_NOT_FOUND"
+    not_found = UserNotFound
     # The hash and the search helpers never leave the repository unless asked.
     hidden: ClassVar[tuple[str, ...]] = (PASSWORD_HASH, SEARCH_TOKENS)
     booleans = ("isActive", "two_factor_enabled")

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from app.errors import ValidationError
 from app.security.password_policy import MIN_CHARACTERS
 from app.security.passwords import MAX_PASSWORD_BYTES
-from app.users.emails import normalize_email
+from app.users.emails import InvalidEmail, normalize_email
 
 
 class UserOut(msgspec.Struct, omit_defaults=True):
@@ -54,12 +55,24 @@ Permissions = Annotated[list[Permission], msgspec.Meta(max_length=100)]
 Password = Annotated[str, msgspec.Meta(min_length=MIN_CHARACTERS, max_length=MAX_PASSWORD_BYTES)]
 
 
+# The checks below run in a Struct's __post_init__ and raise our own
+# ValidationError, which names its field: msgspec passes it through unchanged
+# (it wraps only ValueError and TypeError, and then the field is lost).
+
+
 def clean_name(value: str) -> str:
     """1-200 characters after trimming."""
     trimmed = value.strip()
     if not 1 <= len(trimmed) <= 200:
-        raise ValueError("name must be 1-200 characters after trimming")
+        raise ValidationError.in_body("name", "name must be 1-200 characters after trimming")
     return trimmed
+
+
+def clean_email(value: str) -> str:
+    try:
+        return normalize_email(value)
+    except InvalidEmail as exc:
+        raise ValidationError.in_body("email", str(exc)) from None
 
 
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -76,9 +89,9 @@ class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         self.name = clean_name(self.name)
-        self.email = normalize_email(self.email)
+        self.email = clean_email(self.email)
         if self.phone is not None and not any(ch.isdigit() for ch in self.phone):
-            raise ValueError("phone must contain digits")
+            raise ValidationError.in_body("phone", "phone must contain digits")
 
     def fields(self) -> dict[str, Any]:
         values = msgspec.structs.asdict(self)
@@ -110,7 +123,7 @@ class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
         if isinstance(self.name, str):
             self.name = clean_name(self.name)
         if isinstance(self.email, str):
-            self.email = normalize_email(self.email)
+            self.email = clean_email(self.email)
 
     def changes(self) -> dict[str, Any]:
         """The fields the caller gave, by their stored names (``None`` = remove)."""

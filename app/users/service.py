@@ -11,7 +11,7 @@ from app.auth.models import LockoutState
 from app.auth.service import AuthService
 from app.clock import iso
 from app.documents import CursorCodec, DuplicateKey, Page, parse_id, query_fingerprint
-from app.errors import EmailTaken, NotFound, ValidationError
+from app.errors import EmailTaken, UserNotFound, ValidationError
 from app.security.guards import ADMIN
 from app.security.password_policy import check_new_password
 from app.security.passwords import INTERNAL_CLIENT
@@ -68,7 +68,7 @@ class UsersService:
     async def get_by_email(self, email: str) -> dict[str, Any]:
         user = await self.users.get_by_email(normalize_email(email))
         if user is None:
-            raise NotFound(code="USER_NOT_FOUND")
+            raise UserNotFound()
         return user
 
     async def list_users(
@@ -262,7 +262,7 @@ class UsersService:
         if not await self.users.set_fields(
             parse_id(user_id), {"lastLogin": iso(datetime.now(UTC))}
         ):
-            raise NotFound(code="USER_NOT_FOUND")
+            raise UserNotFound()
 
     async def set_password(self, user_id: str, password: str, by: Caller) -> None:
         check_new_password(password)
