@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from app.audit.filters import AuditFilters
 from app.audit.models import AuditLog
-from app.documents import Page, PatchRules, Repository
+from app.documents import Page, Repository
 
 
 class AuditLogsRepository(Repository):
     model = AuditLog
-    # Audit logs are append-only.
-    rules = PatchRules(required=frozenset(), optional=frozenset())
 
     async def newest(self, filters: AuditFilters, *, limit: int, cursor: str | None) -> Page:
         query = {key: value for key, value in vars(filters).items() if value is not None}

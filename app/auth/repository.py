@@ -10,7 +10,7 @@ from typing import Any
 
 from app.auth.models import LoginCounter, Session
 from app.clock import ms_to_datetime
-from app.documents import ID_FIELD, DuplicateKey, PatchRules, Repository
+from app.documents import ID_FIELD, DuplicateKey, Repository
 from app.errors import SessionNotFound
 
 _ACTIVE = {"is_active": True}
@@ -20,8 +20,6 @@ class SessionsRepository(Repository):
     model = Session
     not_found = SessionNotFound
     hidden = ("token_hash",)
-    booleans = ("is_active",)
-    rules = PatchRules(required=frozenset(), optional=frozenset())
 
     async def find_valid(self, token_hash: str, now: float) -> dict[str, Any] | None:
         """The active, unexpired session with this token hash (expiry is checked
@@ -75,7 +73,6 @@ class LoginCountersRepository(Repository):
     """
 
     model = LoginCounter
-    rules = PatchRules(required=frozenset(), optional=frozenset())
 
     async def reserve(
         self,

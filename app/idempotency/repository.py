@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.documents import DuplicateKey, PatchRules, Repository
+from app.documents import DuplicateKey, Repository
 from app.idempotency.models import IdempotencyRecord
 
 
 class IdempotencyRepository(Repository):
     model = IdempotencyRecord
-    rules = PatchRules(required=frozenset(), optional=frozenset())
 
     async def claim(self, record_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Store ``fields`` under ``record_id`` unless a record is there already;

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.documents import PatchRules, Repository
+from app.documents import Repository
 from app.internal.models import ServiceToken
 
 
 class ServiceTokensRepository(Repository):
     model = ServiceToken
     hidden = ("token_hash",)
-    booleans = ("is_active",)
-    rules = PatchRules(required=frozenset(), optional=frozenset())
 
     async def find_active(self, token_hash: str) -> dict[str, Any] | None:
         return await self.find_one({"token_hash": token_hash, "is_active": True}, {"token_hash": 0})

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from app.documents import Page, PatchRules, Repository
+from app.documents import Page, Repository
 from app.security_events.filters import SecurityEventFilters
 from app.security_events.models import SecurityEvent
 
 
 class SecurityEventsRepository(Repository):
     model = SecurityEvent
-    # Events are append-only (but for the count of an aggregated event).
-    rules = PatchRules(required=frozenset(), optional=frozenset())
 
     async def count_repeat(self, event_id: str) -> bool:
         """One more occurrence of an aggregated event; False if it does not exist."""

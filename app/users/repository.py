@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from pymongo import UpdateOne
 
-from app.documents import PatchRules, Repository
+from app.documents import ConvexDocument, PatchableRepository, PatchRules, compat
 from app.errors import UserNotFound
 from app.users.filters import UserFilters
 from app.users.models import SEARCH_TOKENS, User
@@ -14,26 +14,15 @@ from app.users.models import SEARCH_TOKENS, User
 PASSWORD_HASH = "passwordHash"  # noqa: S105 - a field name
 
 
-class UsersRepository(Repository):
+class UsersRepository(PatchableRepository):
     model = User
     not_found = UserNotFound
     # The hash and the search helpers never leave the repository unless asked.
     hidden: ClassVar[tuple[str, ...]] = (PASSWORD_HASH, SEARCH_TOKENS)
-    booleans = ("isActive", "two_factor_enabled")
-    rules = PatchRules(
-        required=frozenset({"name", "email", "role", "permissions", "isActive"}),
-        optional=frozenset(
-            {
-                "phone",
-                "avatar",
-                "labels",
-                "createdAt",
-                "lastLogin",
-                "updatedAt",
-                "two_factor_enabled",
-            }
-        ),
-        protected=frozenset({PASSWORD_HASH, SEARCH_TOKENS}),
+    # Derived from the model: non-optional fields are required, optional ones
+    # may be removed with null; the hash and the search helpers never.
+    rules = PatchRules.from_model(
+        User, base=ConvexDocument, protected=frozenset({PASSWORD_HASH, SEARCH_TOKENS})
     )
 
     @staticmethod
@@ -50,8 +39,7 @@ class UsersRepository(Repository):
         if filters.phone is not None:
             query["phone"] = filters.phone
         if filters.labels:
-            # $all, not equality: see search_candidates.
-            query["labels"] = {"$all": list(filters.labels)}
+            query["labels"] = compat.contains_all(list(filters.labels))
         return query
 
     async def get_by_email(
@@ -77,7 +65,7 @@ class UsersRepository(Repository):
         """Users whose search helpers hold every term (``$all`` on ``by_search``;
         plain equality on an indexed array element fails on one engine)."""
         return await self.find(
-            {SEARCH_TOKENS: {"$all": terms}, **filters},
+            {SEARCH_TOKENS: compat.contains_all(terms), **filters},
             # Ranking needs only these; the page's documents are read after.
             {"_id": 1, "name": 1, "_creationTime": 1},
             limit=limit,
@@ -105,6 +93,8 @@ class UsersRepository(Repository):
             {"isActive": True, "role": {"$in": roles}}, {"_id": 1}, limit=limit
         )
         by_permission = await self.find(
-            {"isActive": True, "permissions": {"$all": [permission]}}, {"_id": 1}, limit=limit
+            {"isActive": True, "permissions": compat.contains_all([permission])},
+            {"_id": 1},
+            limit=limit,
         )
         return {user["_id"] for user in by_role + by_permission}
