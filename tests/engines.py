@@ -8,7 +8,6 @@ is used.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,15 +19,9 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 from app.engine import EmbeddedEngine
+from tests.support.processes import free_port
 
 HERE = Path(__file__).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_for_ping(url: str, timeout: float = 30.0) -> None:

@@ -6,10 +6,6 @@ raw client and never Beanie.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,11 +13,17 @@ from typing import Any
 
 import httpx
 from argon2 import PasswordHasher
-from bson import ObjectId
 from pymongo import AsyncMongoClient
 
 from app.config import Settings
-from tests.engines import free_port
+from tests.support.processes import (
+    free_port,
+    service_environment,
+    start_service,
+    stop_process,
+    wait_ready,
+)
+from tests.support.users import user_document
 
 DEFAULT_PASSWORD = "correct horse battery"
 CHEAP_ARGON2 = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -46,20 +48,9 @@ class Store:
         password_hash: str | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
-        document: dict[str, Any] = {
-            "_id": str(ObjectId()),
-            "_creationTime": time.time() * 1000,
-            "name": fields.pop("name", email.split("@")[0]),
-            "email": email,
-            "role": fields.pop("role", "staff"),
-            "permissions": fields.pop("permissions", []),
-            "isActive": fields.pop("isActive", True),
-            **fields,
-        }
-        if password_hash is not None:
-            document["passwordHash"] = password_hash
-        elif password is not None:
-            document["passwordHash"] = CHEAP_ARGON2.hash(password)
+        if password_hash is None and password is not None:
+            password_hash = CHEAP_ARGON2.hash(password)
+        document = user_document(email, password_hash=password_hash, **fields)
         await self.db.users.insert_one(document)
         return document
 
@@ -84,40 +75,14 @@ def running_service(
     """The service as production runs it (``python -m app``), in its own process;
     its output goes to ``log_file`` when given."""
     port = free_port()
-    environment = {
-        **os.environ,
-        "APP_MONGODB_URL": mongodb_url,
-        "APP_DATABASE": database,
-        "APP_PORT": str(port),
-        "APP_COOKIE_SECURE": "false",
-        **env,
-    }
-    output = log_file.open("wb") if log_file is not None else None
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app"],
-        env=environment,
-        cwd=Path(__file__).resolve().parents[2],
-        stdout=output or subprocess.DEVNULL,
-        stderr=subprocess.STDOUT if output else subprocess.DEVNULL,
+    process = start_service(
+        service_environment(mongodb_url, database, port, **env), log_file=log_file
     )
-    base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base_url}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the service did not become ready")
-            time.sleep(0.1)
-        yield base_url
+        wait_ready(port, process, log_file=log_file)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(15)
-        if output is not None:
-            output.close()
+        stop_process(process)
 
 
 ROOT_EMAIL = "root@example.org"

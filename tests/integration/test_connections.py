@@ -8,12 +8,10 @@ plus a generous margin (a loaded 2-core machine), never by a measured figure.
 from __future__ import annotations
 
 import json
-import os
 import re
 import resource
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,9 +24,16 @@ import httpx
 import pytest
 
 from tests.conftest import ENGINE_NAMES
-from tests.engines import free_port
+from tests.support.processes import (
+    descendants,
+    free_port,
+    rss_bytes,
+    service_environment,
+    start_service,
+    stop_process,
+    wait_ready,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 SLACK = 4.0  # seconds allowed beyond a configured timeout
 TIMEOUT = 1.0  # the header and body timeouts of the shared server
 
@@ -64,43 +69,18 @@ def serve(
     **env: str,
 ) -> Iterator[Served]:
     port = free_port()
-    environment = {
-        **os.environ,
-        "APP_MONGODB_URL": mongodb_url,
-        "APP_DATABASE": f"test_conn_{uuid.uuid4().hex[:12]}",
-        "APP_PORT": str(port),
-        "APP_COOKIE_SECURE": "false",
-        **env,
-    }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app"],
-            env=environment,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            preexec_fn=preexec_fn,
-        )
+    database = f"test_conn_{uuid.uuid4().hex[:12]}"
+    process = start_service(
+        service_environment(mongodb_url, database, port, **env),
+        log_file=log,
+        preexec_fn=preexec_fn,
+    )
     served = Served(port, process, log)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("the service did not become ready:\n" + log.read_text())
-            time.sleep(0.1)
+        wait_ready(port, process, log_file=log)
         yield served
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_process(process)
 
 
 @pytest.fixture(scope="module")
@@ -236,16 +216,7 @@ def raise_own_fd_limit(needed: int) -> None:
 
 def worker_rss(service_pid: int) -> int:
     """KiB resident in the service's child processes (the HTTP worker)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        try:
-            status = (entry / "status").read_text() if entry.name.isdigit() else ""
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() == str(service_pid):
-            total += int(fields.get("VmRSS", "0 kB").split()[0])
-    return total
+    return rss_bytes(descendants(service_pid)) // 1024
 
 
 def test_5000_idle_and_slow_connections_leave_the_service_answering(

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from app.instance import read_running
-from tests.engines import free_port
-from tests.integration.test_serve import ROOT, children, start, wait_gone
+from tests.integration.test_serve import start, wait_gone
+from tests.support.processes import ROOT, descendants, free_port
 
 
 def run_to_exit(data_dir: Path, port: int, engine_port: int) -> tuple[int, str]:
@@ -61,7 +61,7 @@ def test_second_service_on_one_data_dir_is_refused_until_the_first_is_gone(
         )
         assert httpx.get(f"http://127.0.0.1:{port}/ready").status_code == 200
 
-        spawned = children(first.pid)
+        spawned = descendants(first.pid)
         first.kill()  # kill -9: the kernel drops the lock, nothing stale is left
         first.wait(10)
         assert wait_gone(spawned), "a child outlived kill -9"

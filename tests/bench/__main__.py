@@ -1,0 +1,44 @@
+"""``scripts/bench``: the load benchmark (``--quick`` or full); ``scripts/bench
+micro``: the in-process costs of the input checks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+import tests.bench
+from tests.bench import micro
+from tests.bench.run import run
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["micro"]:
+        return micro.main(argv[1:])
+    doc = tests.bench.__doc__ or ""
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench",
+        description=doc.split("\n", 1)[0],
+        epilog="`scripts/bench micro [--help]`: the in-process costs of the input checks",
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (< 5 min, 2 cores)")
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="load generator HTTP client (default: raw asyncio streams)",
+    )
+    parser.add_argument("--no-uvicorn", action="store_true", help="skip the uvicorn comparison")
+    parser.add_argument("--output", default="bench-results.json")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(run(args))
+    return asyncio.run(run(args), loop_factory=uvloop.new_event_loop)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

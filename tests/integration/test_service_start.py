@@ -1,0 +1,36 @@
+"""``running_service`` (tests/support/processes.py underneath, as the bench uses
+it) on the real ``python -m app``: a service that cannot start is reported with
+its own words at once, not after the readiness timeout."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ENGINE_NAMES
+from tests.integration.helpers import running_service
+
+# The process handling is the same on every engine.
+pytestmark = pytest.mark.parametrize("engine", ENGINE_NAMES[-1:], indirect=True)
+
+
+def test_a_service_that_cannot_start_is_reported_with_its_log(
+    engine: Any, database_name: str, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        with (
+            pytest.raises(RuntimeError, match=rf"\(exited\)(.|\n)*port {port} on 127.0.0.1"),
+            running_service(
+                engine.url, database_name, log_file=tmp_path / "service.log", APP_PORT=str(port)
+            ),
+        ):
+            pass
+    assert time.monotonic() - started < 25  # the process's exit, not the 30 s timeout
