@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from app.auth.service import iso
+from app.clock import iso
 from app.users.search import search_tokens, tokenize
 from tests.bench.plan import BATCH, LOGIN_BURST
 from tests.support.users import user_document
