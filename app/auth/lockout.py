@@ -158,7 +158,7 @@ class Lockout:
         attempt.settled = True
         for counter in attempt.counters:
             if counter.kind == ACCOUNT_ADDRESS:
-                await self.counters.delete(counter.id)
+                await self.counters.reset(counter.id)
             else:
                 await self.counters.release(counter.id)
 

@@ -102,9 +102,11 @@ class LoginCountersRepository(Repository):
             if result.matched_count:
                 return None
             current = await self.find_one({ID_FIELD: counter_id})
-            if current is not None and (
-                current["locked_until"] > now or current["window_start"] > now - window_ms
-            ):
+            if current is not None and current["window_start"] > now - window_ms:
+                if current["locked_until"] > now or current["failures"] >= limit:
+                    return current
+                continue  # another request opened the window meanwhile: take from it
+            if current is not None and current["locked_until"] > now:
                 return current
             # No open window: replace the stale counter with a fresh one. If
             # another instance just did the same, the insert collides on _id
@@ -153,8 +155,12 @@ class LoginCountersRepository(Repository):
         )
         return bool(result.modified_count)
 
-    async def delete(self, counter_id: str) -> None:
-        await self.collection.delete_one({ID_FIELD: counter_id})
+    async def reset(self, counter_id: str) -> None:
+        """Back to no failures, in place: deleting the document instead made
+        concurrent reservations race to re-create it (and give up)."""
+        await self.collection.update_one(
+            {ID_FIELD: counter_id}, {"$set": {"failures": 0, "locked_until": 0.0}}
+        )
 
     async def for_email(self, email: str) -> list[dict[str, Any]]:
         """Every counter of one account (account-wide and per client address)."""

@@ -24,10 +24,10 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import msgspec
-from app.http.json_body import decode_body
-from app.http.control_chars import ControlCharacterMiddleware, check_json_body
 from litestar.types import HTTPRequestEvent, Message, Receive, Scope, Send
 
+from app.http.control_chars import ControlCharacterMiddleware, check_json_body
+from app.http.json_body import decode_body
 from app.security.password_policy import check_new_password, common_passwords
 from app.users.emails import normalize_email
 

@@ -256,3 +256,26 @@ async def test_a_login_flood_does_not_delay_other_clients(engine: Any, database_
     finally:
         await store.client.drop_database(database_name)
         await store.close()
+
+
+async def test_concurrent_right_logins_of_one_account_all_succeed(
+    engine: Any, database_name: str
+) -> None:
+    """Below the limits, reservations never refuse a burst of correct logins (a
+    success used to delete its counter, and the other reservations raced to
+    re-create it and gave up). At the default limit of 5, only 5 such logins
+    are in flight at once: the rest are 429 before any hash, by design."""
+    store = Store(make_settings(engine.url, database_name))
+    await store.add_user("busy@example.org")
+    try:
+        with running_service(
+            engine.url,
+            database_name,
+            APP_HASH_QUEUE_PER_CLIENT="64",
+            APP_LOCKOUT_MAX_FAILURES="1000",
+        ) as base:
+            codes = await _guess_concurrently([base], "busy@example.org", [PASSWORD] * 40)
+        assert codes == Counter({200: 40}), codes
+    finally:
+        await store.client.drop_database(database_name)
+        await store.close()
