@@ -28,10 +28,10 @@ from app.http.control_chars import ControlCharacterMiddleware
 from app.http.denials import denial_handler
 from app.http.json_body import StrictJSONRequest
 from app.http.middleware import AuthenticationMiddleware
-from app.internal.controllers import InternalController
 from app.security.guards import PermissionDenied
 from app.security.requests import provide_caller
 from app.security_events.controllers import SecurityEventsController
+from app.service_tokens.controllers import InternalController
 from app.system.controllers import SystemController
 from app.users.controllers import UsersController, patch_me
 

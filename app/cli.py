@@ -18,8 +18,8 @@ from litestar.plugins import CLIPluginProtocol
 from app.config import get_settings
 from app.container import Container
 from app.errors import MESSAGES, AppError, ValidationError
-from app.internal.service import SCOPES
 from app.security.principal import Caller, ClientInfo
+from app.service_tokens.service import SCOPES
 
 CLI_CALLER = Caller(actor="system:cli", client=ClientInfo(ip_address=None, user_agent="cli"))
 

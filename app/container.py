@@ -17,14 +17,14 @@ from app.errors import ValidationError
 from app.http.middleware import Authenticator
 from app.idempotency.repository import IdempotencyRepository
 from app.idempotency.service import IdempotencyKeys
-from app.internal.repository import ServiceTokensRepository
-from app.internal.service import ServiceTokens
 from app.retention import ensure_retention
 from app.security.passwords import Passwords
 from app.security.requests import ClientResolver
 from app.security_events.recorder import SecurityEventRecorder
 from app.security_events.repository import SecurityEventsRepository
 from app.security_events.service import SecurityEvents
+from app.service_tokens.repository import ServiceTokensRepository
+from app.service_tokens.service import ServiceTokens
 from app.users.idempotent import IdempotentUserCreation
 from app.users.repository import UsersRepository
 from app.users.service import UsersService

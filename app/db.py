@@ -19,8 +19,8 @@ from app.auth.models import LoginCounter, Session
 from app.config import Settings
 from app.errors import DatabaseUnavailable
 from app.idempotency.models import IdempotencyRecord
-from app.internal.models import ServiceToken
 from app.security_events.models import SecurityEvent
+from app.service_tokens.models import ServiceToken
 from app.users.models import User
 
 logger = logging.getLogger("app.db")

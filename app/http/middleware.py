@@ -16,10 +16,10 @@ from litestar.types import ASGIApp
 from app.auth.service import AuthService
 from app.config import Settings
 from app.errors import Unauthenticated
-from app.internal.service import ServiceTokens
 from app.security.principal import Principal, user_permissions
 from app.security.requests import PUBLIC, credentials
 from app.security.tokens import MAX_TOKEN_LENGTH
+from app.service_tokens.service import ServiceTokens
 
 
 class Authenticator:

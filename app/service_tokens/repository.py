@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.documents import Repository
-from app.internal.models import ServiceToken
+from app.service_tokens.models import ServiceToken
 
 
 class ServiceTokensRepository(Repository):

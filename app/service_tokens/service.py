@@ -10,8 +10,8 @@ from typing import Any
 from app.clock import now_ms
 from app.config import Settings
 from app.errors import ValidationError
-from app.internal.repository import ServiceTokensRepository
 from app.security.tokens import hash_token, new_token
+from app.service_tokens.repository import ServiceTokensRepository
 
 # users:write patches profile fields; changing role or permissions also needs
 # users:admin (app/users/privileges.py).
