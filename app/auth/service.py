@@ -125,24 +125,23 @@ class AuthService:
         user_id = user["_id"] if user else None
         if not verification.ok:
             remaining = await self.lockout.failed(attempt, client, user_id)
-            await self.events.record(
-                "login_failure",
-                "medium",
-                client,
-                user_id=user_id,
-                details={"email": email, "reason": "invalid_credentials"},
-            )
+            await self._login_failure(client, user_id, email, "invalid_credentials")
             raise InvalidCredentials(details={"remainingAttempts": remaining})
         await self.lockout.succeeded(attempt)
         if user is None or not user.get("isActive", False):
-            await self.events.record(
-                "login_failure",
-                "medium",
-                client,
-                user_id=user_id,
-                details={"email": email, "reason": "account_inactive"},
-            )
+            await self._login_failure(client, user_id, email, "account_inactive")
             raise AccountInactive()
+
+    async def _login_failure(
+        self, client: ClientInfo, user_id: str | None, email: str, reason: str
+    ) -> None:
+        await self.events.record(
+            "login_failure",
+            "medium",
+            client,
+            user_id=user_id,
+            details={"email": email, "reason": reason},
+        )
 
     async def lockout_state(self, user_id: str) -> LockoutState:
         user = await self.users.require(user_id)
