@@ -15,6 +15,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from app.audit.controllers import AuditController
+from app.auth.access import UserAccessController
 from app.auth.controllers import AuthController
 from app.cli import ManagementCLI
 from app.config import Settings, get_settings
@@ -46,7 +47,9 @@ def dependencies(container: Container) -> dict[str, Provide]:
         "settings": container.settings,
         "database": container.database,
         "cursors": container.cursors,
-        "auth_service": container.auth,
+        "credentials": container.credentials,
+        "session_service": container.sessions,
+        "password_changes": container.password_changes,
         "users_service": container.users,
         "user_creation": container.user_creation,
         "client_resolver": container.client_resolver,
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             InternalController,
             UsersController,
+            UserAccessController,
             patch_me,
             AuditController,
             SecurityEventsController,

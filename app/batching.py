@@ -12,24 +12,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-Document = dict[str, Any]
-FetchMany = Callable[[list[str]], Awaitable[dict[str, Document]]]
+type FetchMany[Row] = Callable[[list[str]], Awaitable[dict[str, Row]]]
 
 MAX_BATCH = 100
 
 
-class BatchedGetter:
-    def __init__(self, fetch_many: FetchMany, max_batch: int = MAX_BATCH) -> None:
+class BatchedGetter[Row]:
+    def __init__(self, fetch_many: FetchMany[Row], max_batch: int = MAX_BATCH) -> None:
         self._fetch_many = fetch_many
         self._max_batch = max_batch
-        self._pending: dict[str, list[asyncio.Future[Document | None]]] = {}
+        self._pending: dict[str, list[asyncio.Future[Row | None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def get(self, doc_id: str) -> Document | None:
+    async def get(self, doc_id: str) -> Row | None:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Document | None] = loop.create_future()
+        future: asyncio.Future[Row | None] = loop.create_future()
         if not self._pending:
             # Runs after every callback already queued: those requests join.
             loop.call_soon(self._dispatch)
@@ -45,7 +43,7 @@ class BatchedGetter:
             self._tasks.add(task)  # keep a reference until done
             task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, waiters: dict[str, list[asyncio.Future[Document | None]]]) -> None:
+    async def _run(self, waiters: dict[str, list[asyncio.Future[Row | None]]]) -> None:
         try:
             found = await self._fetch_many(list(waiters))
         except Exception as exc:  # every waiter gets the failure (e.g. 503)

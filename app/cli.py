@@ -86,7 +86,7 @@ class ManagementCLI(CLIPluginProtocol):
         @users.command("unlock", help="Clear an account's lockout (every client address).")
         @click.argument("email")
         def unlock(app: Litestar, email: str) -> None:
-            cleared = _run(app, lambda s: s.users.unlock_email(email, CLI_CALLER))
+            cleared = _run(app, lambda s: s.credentials.unlock_email(email, CLI_CALLER))
             click.echo(f"unlocked {email} ({cleared} counter(s) cleared)")
 
         @cli.group(help="Database.")

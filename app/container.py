@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
+from functools import cached_property, partial
+from typing import Any
 
 from app.audit.recorder import AuditRecorder
 from app.audit.repository import AuditLogsRepository
 from app.audit.service import AuditLogs
+from app.auth.credentials import Credentials
+from app.auth.password_changes import PasswordChanges
 from app.auth.repository import LoginCountersRepository, SessionsRepository
-from app.auth.service import AuthService
+from app.auth.sessions import SessionService
 from app.config import Settings
 from app.db import Database
 from app.documents import CursorCodec, Repository
@@ -33,43 +36,132 @@ logger = logging.getLogger("app")
 
 
 class Container:
-    """Every object the service is made of, built once per app (or CLI command)
-    from its settings: plain constructor injection, no behaviour of its own."""
+    """Every object the service is made of, built from its settings by plain
+    constructor injection. Each is built on first use and then shared, so a
+    management command builds only what it touches (revoking a token never
+    builds the password hasher or its thread pool)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.database = Database(settings)
         self.cursors = CursorCodec(settings.cursor_secret.encode())
-        self.users_repository = self._repository(UsersRepository)
-        self.sessions_repository = self._repository(SessionsRepository)
-        self.security_events_repository = self._repository(SecurityEventsRepository)
-        self.audit_logs_repository = self._repository(AuditLogsRepository)
-        self.security_events = SecurityEventRecorder(self.security_events_repository)
-        self.audit = AuditRecorder(self.audit_logs_repository)
-        self.audit_logs = AuditLogs(self.audit_logs_repository)
-        self.security_event_queries = SecurityEvents(self.security_events_repository)
-        self.passwords = Passwords(settings)
-        self.client_resolver = ClientResolver(settings.trusted_proxies)
-        self.auth = AuthService(
-            settings,
+        self.database.on_ready.append(partial(ensure_retention, self.database, settings))
+
+    def _repository[R: Repository[Any]](self, kind: type[R]) -> R:
+        # APP_BATCH_READS applies to every collection's reads by ID.
+        return kind(self.database, self.cursors, batch_reads=self.settings.batch_reads)
+
+    # --- repositories -----------------------------------------------------------
+
+    @cached_property
+    def users_repository(self) -> UsersRepository:
+        return self._repository(UsersRepository)
+
+    @cached_property
+    def sessions_repository(self) -> SessionsRepository:
+        return self._repository(SessionsRepository)
+
+    @cached_property
+    def login_counters_repository(self) -> LoginCountersRepository:
+        return self._repository(LoginCountersRepository)
+
+    @cached_property
+    def security_events_repository(self) -> SecurityEventsRepository:
+        return self._repository(SecurityEventsRepository)
+
+    @cached_property
+    def audit_logs_repository(self) -> AuditLogsRepository:
+        return self._repository(AuditLogsRepository)
+
+    @cached_property
+    def idempotency_repository(self) -> IdempotencyRepository:
+        return self._repository(IdempotencyRepository)
+
+    @cached_property
+    def service_tokens_repository(self) -> ServiceTokensRepository:
+        return self._repository(ServiceTokensRepository)
+
+    # --- services -----------------------------------------------------------------
+
+    @cached_property
+    def security_events(self) -> SecurityEventRecorder:
+        return SecurityEventRecorder(self.security_events_repository)
+
+    @cached_property
+    def audit(self) -> AuditRecorder:
+        return AuditRecorder(self.audit_logs_repository)
+
+    @cached_property
+    def audit_logs(self) -> AuditLogs:
+        return AuditLogs(self.audit_logs_repository)
+
+    @cached_property
+    def security_event_queries(self) -> SecurityEvents:
+        return SecurityEvents(self.security_events_repository)
+
+    @cached_property
+    def passwords(self) -> Passwords:
+        return Passwords(self.settings)
+
+    @cached_property
+    def client_resolver(self) -> ClientResolver:
+        return ClientResolver(self.settings.trusted_proxies)
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        return Credentials(
+            self.settings,
             self.users_repository,
-            self.sessions_repository,
-            self._repository(LoginCountersRepository),
+            self.login_counters_repository,
             self.passwords,
             self.security_events,
             self.audit,
         )
-        self.users = UsersService(self.users_repository, self.auth, self.audit, self.cursors)
-        self.user_creation = IdempotentUserCreation(
-            self.users, IdempotencyKeys(self._repository(IdempotencyRepository))
-        )
-        self.service_tokens = ServiceTokens(settings, self._repository(ServiceTokensRepository))
-        self.authenticator = Authenticator(settings, self.auth, self.service_tokens)
-        self.database.on_ready.append(partial(ensure_retention, self.database, settings))
 
-    def _repository[R: Repository](self, kind: type[R]) -> R:
-        # APP_BATCH_READS applies to every collection's reads by ID.
-        return kind(self.database, self.cursors, batch_reads=self.settings.batch_reads)
+    @cached_property
+    def sessions(self) -> SessionService:
+        return SessionService(
+            self.settings,
+            self.users_repository,
+            self.sessions_repository,
+            self.credentials,
+            self.security_events,
+        )
+
+    @cached_property
+    def password_changes(self) -> PasswordChanges:
+        return PasswordChanges(
+            self.users_repository,
+            self.credentials,
+            self.sessions,
+            self.passwords,
+            self.security_events,
+            self.audit,
+        )
+
+    @cached_property
+    def users(self) -> UsersService:
+        return UsersService(
+            self.users_repository,
+            passwords=self.passwords,
+            sessions=self.sessions,
+            events=self.security_events,
+            audit=self.audit,
+            cursors=self.cursors,
+            role_permissions=self.settings.role_permissions,
+        )
+
+    @cached_property
+    def user_creation(self) -> IdempotentUserCreation:
+        return IdempotentUserCreation(self.users, IdempotencyKeys(self.idempotency_repository))
+
+    @cached_property
+    def service_tokens(self) -> ServiceTokens:
+        return ServiceTokens(self.settings, self.service_tokens_repository)
+
+    @cached_property
+    def authenticator(self) -> Authenticator:
+        return Authenticator(self.settings, self.sessions, self.service_tokens)
 
     async def bootstrap(self) -> None:
         email, password = (

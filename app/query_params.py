@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
+# A document ID in a path: its form is checked by the service (400 INVALID_ID).
+IdPath = Annotated[str, PathParameter(max_length=64)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(max_length=2048)]
 Actor = Annotated[str | None, QueryParameter(max_length=80, pattern=r"^[\w:.-]+$")]

@@ -5,11 +5,14 @@ from __future__ import annotations
 from app.audit.filters import AuditFilters
 from app.audit.models import AuditLog
 from app.documents import Page, Repository
+from app.rows import AuditLogRow
 
 
-class AuditLogsRepository(Repository):
+class AuditLogsRepository(Repository[AuditLogRow]):
     model = AuditLog
 
-    async def newest(self, filters: AuditFilters, *, limit: int, cursor: str | None) -> Page:
+    async def newest(
+        self, filters: AuditFilters, *, limit: int, cursor: str | None
+    ) -> Page[AuditLogRow]:
         query = {key: value for key, value in vars(filters).items() if value is not None}
         return await self.paginate(query, order="desc", limit=limit, cursor=cursor)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from app.audit.filters import AuditFilters
 from app.audit.repository import AuditLogsRepository
 from app.documents import Page, parse_id
+from app.rows import AuditLogRow
 
 
 class AuditLogs:
     def __init__(self, repository: AuditLogsRepository) -> None:
         self.repository = repository
 
-    async def newest(self, filters: AuditFilters, *, limit: int, cursor: str | None) -> Page:
+    async def newest(
+        self, filters: AuditFilters, *, limit: int, cursor: str | None
+    ) -> Page[AuditLogRow]:
         """Newest first; a ``resource_id`` filter is validated like any ID."""
         if filters.resource_id is not None:
             parse_id(filters.resource_id)

@@ -9,6 +9,7 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 
+from app.auth.password_changes import PasswordChanges
 from app.auth.schemas import (
     LoginData,
     LoginIn,
@@ -16,13 +17,13 @@ from app.auth.schemas import (
     PasswordChangeIn,
     SessionOut,
     SessionTokenOut,
-    Success,
     session_out,
 )
-from app.auth.service import AuthService
+from app.auth.sessions import SessionService
 from app.config import Settings
 from app.deadline import OWN_DEADLINE
 from app.errors import DATABASE_ERRORS, answer
+from app.responses import Success
 from app.security.guards import signed_in
 from app.security.principal import Principal
 from app.security.requests import PUBLIC, ClientResolver, credentials
@@ -52,11 +53,11 @@ class AuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[LoginIn],
-        auth_service: NamedDependency[AuthService],
+        session_service: NamedDependency[SessionService],
         client_resolver: NamedDependency[ClientResolver],
         settings: NamedDependency[Settings],
     ) -> Response[LoginOut]:
-        result = await auth_service.login(
+        result = await session_service.login(
             data.email, data.password, data.rememberMe, client_resolver(request)
         )
         body = LoginOut(
@@ -84,14 +85,14 @@ class AuthController(Controller):
     async def logout(
         self,
         request: Request[Any, Any, Any],
-        auth_service: NamedDependency[AuthService],
+        session_service: NamedDependency[SessionService],
         client_resolver: NamedDependency[ClientResolver],
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
         token = credentials(request, settings.cookie_name)
         try:
             if token:
-                await auth_service.logout(token, client_resolver(request))
+                await session_service.logout(token, client_resolver(request))
         except DATABASE_ERRORS as exc:
             # 503, and still the cookie is cleared: the user asked to be signed out here.
             response: Response[Any] = answer(request, exc)
@@ -107,11 +108,13 @@ class AuthController(Controller):
 
     @get("/sessions", guards=[signed_in])
     async def sessions(
-        self, request: Request[Principal, Any, Any], auth_service: NamedDependency[AuthService]
+        self,
+        request: Request[Principal, Any, Any],
+        session_service: NamedDependency[SessionService],
     ) -> list[SessionOut]:
         principal = request.user
         assert principal.user_id is not None
-        found = await auth_service.list_sessions(principal.user_id)
+        found = await session_service.active(principal.user_id)
         return [session_out(session, principal.session_id) for session in found]
 
     @delete("/sessions/{session_id:str}", guards=[signed_in], status_code=200)
@@ -119,12 +122,12 @@ class AuthController(Controller):
         self,
         request: Request[Principal, Any, Any],
         session_id: SessionIdPath,
-        auth_service: NamedDependency[AuthService],
+        session_service: NamedDependency[SessionService],
         client_resolver: NamedDependency[ClientResolver],
     ) -> Success:
         principal = request.user
         assert principal.user_id is not None
-        await auth_service.revoke_session(
+        await session_service.revoke(
             principal.user_id, session_id, client_resolver(request), actor=principal.actor
         )
         return Success()
@@ -134,10 +137,10 @@ class AuthController(Controller):
         self,
         request: Request[Principal, Any, Any],
         data: JSONBody[PasswordChangeIn],
-        auth_service: NamedDependency[AuthService],
+        password_changes: NamedDependency[PasswordChanges],
         client_resolver: NamedDependency[ClientResolver],
     ) -> Success:
-        await auth_service.change_password(
+        await password_changes.change_own(
             request.user, data.currentPassword, data.newPassword, client_resolver(request)
         )
         return Success()

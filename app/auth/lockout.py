@@ -32,6 +32,7 @@ from app.auth.models import ACCOUNT, ACCOUNT_ADDRESS, ADDRESS, LockoutState
 from app.auth.repository import LoginCountersRepository
 from app.config import Settings
 from app.errors import ErrorCode, TooManyAttempts
+from app.rows import LoginCounterRow
 from app.security.principal import ClientInfo
 from app.security_events.recorder import SecurityEventRecorder
 
@@ -203,7 +204,7 @@ class Lockout:
         return await self.counters.delete_for_email(email)
 
 
-def _refusal(counter: Counter, current: dict[str, Any], now: float) -> TooManyAttempts:
+def _refusal(counter: Counter, current: LoginCounterRow, now: float) -> TooManyAttempts:
     if current.get("locked_until", 0) > now:
         wait_ms = current["locked_until"] - now
     elif counter.lock_ms is None:

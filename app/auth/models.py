@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 
 from app.documents import ConvexDocument, by_creation
+from app.rows import LoginCounterRow
 
 
 class Session(ConvexDocument):
@@ -53,7 +53,7 @@ class LockoutState:
 
     email: str
     now: float
-    counters: list[dict[str, Any]]
+    counters: list[LoginCounterRow]
 
 
 class LoginCounter(ConvexDocument):

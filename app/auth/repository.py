@@ -12,16 +12,17 @@ from app.auth.models import LoginCounter, Session
 from app.clock import ms_to_datetime
 from app.documents import ID_FIELD, DuplicateKey, Repository
 from app.errors import SessionNotFound
+from app.rows import LoginCounterRow, SessionRow
 
 _ACTIVE = {"is_active": True}
 
 
-class SessionsRepository(Repository):
+class SessionsRepository(Repository[SessionRow]):
     model = Session
     not_found = SessionNotFound
     hidden = ("token_hash",)
 
-    async def find_valid(self, token_hash: str, now: float) -> dict[str, Any] | None:
+    async def find_valid(self, token_hash: str, now: float) -> SessionRow | None:
         """The active, unexpired session with this token hash (expiry is checked
         here, never left to the TTL monitor)."""
         return await self.find_one(
@@ -36,7 +37,7 @@ class SessionsRepository(Repository):
             {"$set": {"last_activity": now}},
         )
 
-    async def list_active(self, user_id: str, now: float) -> list[dict[str, Any]]:
+    async def list_active(self, user_id: str, now: float) -> list[SessionRow]:
         return await self.find(
             {"user_id": user_id, **_ACTIVE, "expires_at": {"$gt": now}},
             {"token_hash": 0},
@@ -63,7 +64,7 @@ class SessionsRepository(Repository):
         return int(result.modified_count)
 
 
-class LoginCountersRepository(Repository):
+class LoginCountersRepository(Repository[LoginCounterRow]):
     """Login-attempt counters shared by every instance (atomic ``$inc``, TTL clean-up).
 
     One document per counted key (see ``app.auth.lockout``): ``_id`` is
@@ -82,7 +83,7 @@ class LoginCountersRepository(Repository):
         now: float,
         window_ms: float,
         keep_ms: float,
-    ) -> dict[str, Any] | None:
+    ) -> LoginCounterRow | None:
         """Take one attempt of the open window before any password is hashed.
 
         None when taken; otherwise the counter that refused it (full or
@@ -162,7 +163,7 @@ class LoginCountersRepository(Repository):
             {ID_FIELD: counter_id}, {"$set": {"failures": 0, "locked_until": 0.0}}
         )
 
-    async def for_email(self, email: str) -> list[dict[str, Any]]:
+    async def for_email(self, email: str) -> list[LoginCounterRow]:
         """Every counter of one account (account-wide and per client address)."""
         return await self.find({"email": email}, sort=[("kind", 1), ("ip", 1)], limit=1000)
 

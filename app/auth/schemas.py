@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
 from app.auth.models import ACCOUNT, LockoutState
 from app.clock import ms_to_datetime
+from app.rows import SessionRow
 from app.users.schemas import Password, UserOut
 
 
@@ -87,11 +88,7 @@ class PasswordChangeIn(msgspec.Struct, forbid_unknown_fields=True):
     newPassword: Password
 
 
-class Success(msgspec.Struct):
-    success: bool = True
-
-
-def session_out(session: dict[str, Any], current_id: str | None) -> SessionOut:
+def session_out(session: SessionRow, current_id: str | None) -> SessionOut:
     return SessionOut(
         sessionId=session["session_id"],
         createdAt=ms_to_datetime(session["created_at"]),

@@ -64,7 +64,7 @@ class CursorCodec:
 
 
 @dataclass(frozen=True)
-class Page:
-    documents: list[dict[str, Any]]
+class Page[Row]:
+    documents: list[Row]
     continue_cursor: str
     is_done: bool

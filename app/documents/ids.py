@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from bson import ObjectId
 
 from app.errors import InvalidId
 
-ID_FIELD = "_id"
-CREATION_TIME = "_creationTime"
+ID_FIELD: Final = "_id"
+CREATION_TIME: Final = "_creationTime"
 SYSTEM_FIELDS = frozenset({ID_FIELD, CREATION_TIME})
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{24}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, cast
 
 from beanie import Document
 from pymongo import ASCENDING, DESCENDING
@@ -17,6 +17,7 @@ from app.documents.cursors import CursorCodec, Order, Page, query_fingerprint
 from app.documents.ids import CREATION_TIME, ID_FIELD, new_id
 from app.documents.patch import PatchRules, plan_patch
 from app.errors import NotFound
+from app.rows import DocumentRow
 
 
 class DuplicateKey(Exception):
@@ -51,8 +52,9 @@ class CollectionSource(Protocol):
     def collection(self, name: str) -> Any: ...
 
 
-class Repository:
-    """Query syntax shared by every collection; subclasses add their own queries."""
+class Repository[Row: DocumentRow]:
+    """Query syntax shared by every collection; subclasses add their own queries
+    and name their ``Row`` (a TypedDict of the model's fields: app/documents/rows.py)."""
 
     model: ClassVar[type[Document]]
     # Fields that never leave the repository (e.g. search helpers) are
@@ -86,12 +88,13 @@ class Repository:
         if "model" in cls.__dict__:
             cls.booleans = compat.boolean_fields(cls.model)
 
-    def _clean(self, document: dict[str, Any]) -> dict[str, Any]:
-        return compat.restore_booleans(document, self.booleans)
+    def _clean(self, document: dict[str, Any]) -> Row:
+        # The one place a stored document becomes a typed row.
+        return cast(Row, compat.restore_booleans(document, self.booleans))
 
     async def find_one(
         self, query: Mapping[str, Any], projection: Mapping[str, int] | None = None
-    ) -> dict[str, Any] | None:
+    ) -> Row | None:
         """The one read path for single documents (so ``_clean`` always applies)."""
         document = await self.collection.find_one(query, projection)
         return self._clean(document) if document is not None else None
@@ -101,7 +104,7 @@ class Repository:
         query: Mapping[str, Any],
         projection: Mapping[str, int] | None = None,
         **options: Any,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Row]:
         """The one read path for many documents; ``options`` go to ``find``."""
         cursor = self.collection.find(query, projection, **options)
         return [self._clean(document) async for document in cursor]
@@ -112,18 +115,18 @@ class Repository:
         cursor = await self.collection.aggregate(compat.count_pipeline(query))
         return compat.counted(await cursor.to_list(1))
 
-    async def get(self, doc_id: str, *, include_hidden: bool = False) -> dict[str, Any] | None:
+    async def get(self, doc_id: str, *, include_hidden: bool = False) -> Row | None:
         """One document by ID. Plain reads (no hidden fields) made concurrently
         share one query; the result may be shared too: do not mutate it."""
         if self._batched is not None and not include_hidden:
             return await self._batched.get(doc_id)
         return await self.find_one({ID_FIELD: doc_id}, self._projection(include_hidden))
 
-    async def _fetch_many(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        documents = await self.find({ID_FIELD: {"$in": ids}}, self._projection())
-        return {document[ID_FIELD]: document for document in documents}
+    async def _fetch_many(self, ids: list[str]) -> dict[str, Row]:
+        cursor = self.collection.find({ID_FIELD: {"$in": ids}}, self._projection())
+        return {document[ID_FIELD]: self._clean(document) async for document in cursor}
 
-    async def require(self, doc_id: str, *, include_hidden: bool = False) -> dict[str, Any]:
+    async def require(self, doc_id: str, *, include_hidden: bool = False) -> Row:
         document = await self.get(doc_id, include_hidden=include_hidden)
         if document is None:
             raise self.not_found()
@@ -131,16 +134,14 @@ class Repository:
 
     not_found: ClassVar[type[NotFound]] = NotFound
 
-    async def get_many(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
+    async def get_many(self, ids: Sequence[str]) -> list[Row | None]:
         """One query for all IDs; results in the order asked, ``None`` where missing."""
         if not ids:
             return []
         found = await self._fetch_many(list(set(ids)))
         return [found.get(doc_id) for doc_id in ids]
 
-    async def insert(
-        self, fields: Mapping[str, Any], *, doc_id: str | None = None
-    ) -> dict[str, Any]:
+    async def insert(self, fields: Mapping[str, Any], *, doc_id: str | None = None) -> Row:
         """Validate against the model, then insert with fresh system fields.
 
         Optional fields that are ``None`` are left out: Convex omits undefined.
@@ -153,7 +154,7 @@ class Repository:
             await self.collection.insert_one(document)
         except DuplicateKeyError as exc:
             raise DuplicateKey(_duplicate_index(exc)) from exc
-        return document
+        return cast(Row, document)
 
     async def paginate(
         self,
@@ -163,13 +164,13 @@ class Repository:
         limit: int = 50,
         cursor: str | None = None,
         projection: Mapping[str, int] | None = None,
-    ) -> Page:
+    ) -> Page[Row]:
         """Keyset pagination over (``_creationTime``, ``_id``): no offsets, no scans."""
         fingerprint = query_fingerprint(self.collection_name, query, order)
         direction = ASCENDING if order == "asc" else DESCENDING
         fields = projection if projection is not None else self._projection()
         sort = [(CREATION_TIME, direction), (ID_FIELD, direction)]
-        documents: list[dict[str, Any]] = []
+        documents: list[Row] = []
         if cursor:
             creation_time, last_id = self.cursors.decode(fingerprint, cursor)
             # Ties are rare: times have sub-millisecond precision.
@@ -200,14 +201,14 @@ class Repository:
         return Page(documents=documents, continue_cursor=next_cursor, is_done=is_done)
 
 
-class PatchableRepository(Repository):
+class PatchableRepository[Row: DocumentRow](Repository[Row]):
     """A collection whose documents take Convex patches (``rules`` says how)."""
 
     rules: ClassVar[PatchRules]
 
     async def patch(
         self, doc_id: str, patch: Mapping[str, Any], *, extra_set: Mapping[str, Any] | None = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    ) -> tuple[Row, Row]:
         """Apply a Convex patch in one atomic update; returns (before, after).
 
         ``extra_set`` holds fields the service derives (``updatedAt``, search

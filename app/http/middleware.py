@@ -13,7 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
-from app.auth.service import AuthService
+from app.auth.sessions import SessionService
 from app.config import Settings
 from app.errors import Unauthenticated
 from app.security.principal import Principal, user_permissions
@@ -23,9 +23,11 @@ from app.service_tokens.service import ServiceTokens
 
 
 class Authenticator:
-    def __init__(self, settings: Settings, auth: AuthService, services: ServiceTokens) -> None:
+    def __init__(
+        self, settings: Settings, sessions: SessionService, services: ServiceTokens
+    ) -> None:
         self.settings = settings
-        self.auth = auth
+        self.sessions = sessions
         self.services = services
 
     async def authenticate(self, token: str) -> Principal | None:
@@ -36,7 +38,7 @@ class Authenticator:
             return Principal(
                 kind="service", actor=f"service:{service.name}", permissions=service.scopes
             )
-        resolved = await self.auth.resolve_session(token)
+        resolved = await self.sessions.resolve(token)
         if resolved is None:
             return None
         session, user = resolved

@@ -7,12 +7,13 @@ from typing import Any
 
 from app.documents import DuplicateKey, Repository
 from app.idempotency.models import IdempotencyRecord
+from app.rows import IdempotencyRow
 
 
-class IdempotencyRepository(Repository):
+class IdempotencyRepository(Repository[IdempotencyRow]):
     model = IdempotencyRecord
 
-    async def claim(self, record_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    async def claim(self, record_id: str, fields: Mapping[str, Any]) -> IdempotencyRow:
         """Store ``fields`` under ``record_id`` unless a record is there already;
         either way, the stored record (the unique ``_id`` picks one winner)."""
         for _ in range(2):

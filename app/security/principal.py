@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from app.rows import SessionRow, UserRow
 
 
 @dataclass(frozen=True)
@@ -20,8 +23,8 @@ class Principal:
     # The user's _id, or "service:<name>": what audit logs record as the actor.
     actor: str
     permissions: frozenset[str]
-    user: dict[str, Any] | None = None
-    session: dict[str, Any] | None = field(default=None, repr=False)
+    user: UserRow | None = None
+    session: SessionRow | None = field(default=None, repr=False)
 
     @property
     def user_id(self) -> str | None:
@@ -32,7 +35,9 @@ class Principal:
         return self.session["session_id"] if self.session else None
 
 
-def user_permissions(user: dict[str, Any], role_table: dict[str, list[str]]) -> frozenset[str]:
+def user_permissions(
+    user: Mapping[str, Any], role_table: Mapping[str, list[str]]
+) -> frozenset[str]:
     """The user's own permissions plus those of their role (explicit table)."""
     return frozenset(user.get("permissions") or ()) | frozenset(
         role_table.get(user.get("role", ""), ())

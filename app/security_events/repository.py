@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from app.documents import Page, Repository
+from app.rows import SecurityEventRow
 from app.security_events.filters import SecurityEventFilters
 from app.security_events.models import SecurityEvent
 
 
-class SecurityEventsRepository(Repository):
+class SecurityEventsRepository(Repository[SecurityEventRow]):
     model = SecurityEvent
 
     async def count_repeat(self, event_id: str) -> bool:
@@ -17,6 +18,6 @@ class SecurityEventsRepository(Repository):
 
     async def newest(
         self, filters: SecurityEventFilters, *, limit: int, cursor: str | None
-    ) -> Page:
+    ) -> Page[SecurityEventRow]:
         query = {key: value for key, value in vars(filters).items() if value is not None}
         return await self.paginate(query, order="desc", limit=limit, cursor=cursor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.documents import Page
+from app.rows import SecurityEventRow
 from app.security_events.filters import SecurityEventFilters
 from app.security_events.repository import SecurityEventsRepository
 
@@ -13,5 +14,5 @@ class SecurityEvents:
 
     async def newest(
         self, filters: SecurityEventFilters, *, limit: int, cursor: str | None
-    ) -> Page:
+    ) -> Page[SecurityEventRow]:
         return await self.repository.newest(filters, limit=limit, cursor=cursor)

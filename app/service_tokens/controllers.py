@@ -9,7 +9,7 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from app.auth.service import AuthService
+from app.auth.credentials import Credentials
 from app.deadline import OWN_DEADLINE
 from app.security.guards import allow
 from app.security.requests import ClientResolver
@@ -35,14 +35,12 @@ class InternalController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[VerifyIn],
-        auth_service: NamedDependency[AuthService],
+        credentials: NamedDependency[Credentials],
         client_resolver: NamedDependency[ClientResolver],
     ) -> UserOut:
         """Check a password without handing out the hash: the user, or 401.
 
         Same rules as login (lockout, dummy verify, inactive accounts), no session.
         """
-        user = await auth_service.check_credentials(
-            data.email, data.password, client_resolver(request)
-        )
+        user = await credentials.check(data.email, data.password, client_resolver(request))
         return user_out(user)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from app.clock import now_ms
 from app.config import Settings
 from app.errors import ValidationError
+from app.rows import ServiceTokenRow
 from app.security.tokens import hash_token, new_token
 from app.service_tokens.repository import ServiceTokensRepository
 
@@ -74,5 +74,5 @@ class ServiceTokens:
         self._cache.clear()
         return await self.repository.revoke(name, now_ms())
 
-    async def list(self) -> list[dict[str, Any]]:
+    async def list(self) -> list[ServiceTokenRow]:
         return await self.repository.list_all()

@@ -1,29 +1,22 @@
-"""/api/users and PATCH /api/auth/me: parse, call one service method, map to Structs."""
+"""/api/users and PATCH /api/auth/me: parse, call one service method, map to
+Structs. A user's password, sessions and lockout are ``app.auth.access``."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import (
     FromQuery,
     HeaderParameter,
     JSONBody,
-    PathParameter,
     QueryParameter,
 )
 
-from app.auth.schemas import (
-    LockoutOut,
-    SessionOut,
-    Success,
-    UnlockOut,
-    lockout_out,
-    session_out,
-)
 from app.idempotency.service import HEADER, KEY_PATTERN
-from app.query_params import Cursor, Limit
+from app.query_params import Cursor, IdPath, Limit
+from app.responses import Success
 from app.security.guards import admin_only, allow, signed_in
 from app.security.principal import Caller, Principal
 from app.users.filters import UserFilters
@@ -34,7 +27,6 @@ from app.users.schemas import (
     BatchGetIn,
     BatchGetOut,
     Label,
-    PasswordSetIn,
     SelfPatch,
     UserCreate,
     UserListOut,
@@ -45,7 +37,6 @@ from app.users.schemas import (
 from app.users.service import UsersService
 
 # Constraints on the outermost type: see app/query_params.py.
-IdPath = Annotated[str, PathParameter(max_length=64)]
 RoleQuery = Annotated[str | None, QueryParameter(min_length=1, max_length=64)]
 EmailQuery = Annotated[str | None, QueryParameter(min_length=3, max_length=254)]
 PhoneQuery = Annotated[str | None, QueryParameter(pattern=PHONE_PATTERN, max_length=32)]
@@ -187,58 +178,6 @@ class UsersController(Controller):
     )
     async def last_login(self, user_id: IdPath, users_service: Users) -> Success:
         await users_service.update_last_login(user_id)
-        return Success()
-
-    @put(
-        "/{user_id:str}/password",
-        guards=[admin_only],
-        status_code=200,
-        summary="Set a user's password; their sessions are revoked",
-    )
-    async def set_password(
-        self,
-        user_id: IdPath,
-        data: JSONBody[PasswordSetIn],
-        users_service: Users,
-        caller: Callers,
-    ) -> Success:
-        await users_service.set_password(user_id, data.password, caller)
-        return Success()
-
-    @get(
-        "/{user_id:str}/lockout",
-        guards=[admin_only],
-        summary="A user's login counters and lockouts (per client address and account-wide)",
-    )
-    async def lockout(self, user_id: IdPath, users_service: Users) -> LockoutOut:
-        return lockout_out(await users_service.lockout(user_id))
-
-    @delete(
-        "/{user_id:str}/lockout",
-        guards=[admin_only],
-        status_code=200,
-        summary="Clear a user's lockout (every address); audited",
-    )
-    async def unlock(self, user_id: IdPath, users_service: Users, caller: Callers) -> UnlockOut:
-        return UnlockOut(cleared=await users_service.unlock(user_id, caller))
-
-    @get("/{user_id:str}/sessions", guards=[admin_only], summary="A user's active sessions")
-    async def user_sessions(self, user_id: IdPath, users_service: Users) -> list[SessionOut]:
-        return [session_out(s, None) for s in await users_service.sessions(user_id)]
-
-    @post(
-        "/{user_id:str}/sessions/revoke",
-        guards=[admin_only],
-        status_code=200,
-        summary="Revoke all of a user's sessions",
-    )
-    async def revoke_user_sessions(
-        self,
-        user_id: IdPath,
-        users_service: Users,
-        caller: Callers,
-    ) -> Success:
-        await users_service.revoke_sessions(user_id, caller)
         return Success()
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.errors import EmailTaken
 from app.idempotency.service import IdempotencyKeyReused, IdempotencyKeys, fingerprint
+from app.rows import UserRow
 from app.security.principal import Caller
 from app.users.repository import PASSWORD_HASH
 from app.users.service import UsersService
@@ -20,7 +21,7 @@ class IdempotentUserCreation:
 
     async def create(
         self, fields: dict[str, Any], *, password: str | None, by: Caller, key: str
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[UserRow, bool]:
         """The created user and whether it was created by an earlier request.
 
         Every request with the key creates the user under the one ID the first
@@ -42,10 +43,9 @@ class IdempotentUserCreation:
                 if existing is None:
                     raise  # the email belongs to another user
         if password is not None:
-            verification = await self.users.auth.passwords.verify(
+            verification = await self.users.passwords.verify(
                 existing.get(PASSWORD_HASH) or "", password
             )
             if not verification.ok:
                 raise IdempotencyKeyReused()
-        hidden = self.users.users.hidden
-        return {k: v for k, v in existing.items() if k not in hidden}, True
+        return self.users.users.public(existing), True

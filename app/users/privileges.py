@@ -76,9 +76,9 @@ def touches_rights(changes: Mapping[str, Any]) -> bool:
     return not RIGHTS_FIELDS.isdisjoint(changes)
 
 
-def manages(user: Mapping[str, Any], role_table: dict[str, list[str]]) -> bool:
+def manages(user: Mapping[str, Any], role_table: Mapping[str, list[str]]) -> bool:
     """An active user holding ``users:manage`` (own permissions or role)."""
-    return bool(user.get("isActive")) and ADMIN in user_permissions(dict(user), role_table)
+    return bool(user.get("isActive")) and ADMIN in user_permissions(user, role_table)
 
 
 def after_patch(user: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

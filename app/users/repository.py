@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final, cast
 
 from pymongo import UpdateOne
 
 from app.documents import ConvexDocument, PatchableRepository, PatchRules, compat
 from app.errors import UserNotFound
+from app.rows import UserRow
 from app.users.filters import UserFilters
 from app.users.models import SEARCH_TOKENS, User
 
-PASSWORD_HASH = "passwordHash"  # noqa: S105 - a field name
+PASSWORD_HASH: Final = "passwordHash"  # noqa: S105 - a field name
 
 
-class UsersRepository(PatchableRepository):
+class UsersRepository(PatchableRepository[UserRow]):
     model = User
     not_found = UserNotFound
     # The hash and the search helpers never leave the repository unless asked.
@@ -24,6 +25,10 @@ class UsersRepository(PatchableRepository):
     rules = PatchRules.from_model(
         User, base=ConvexDocument, protected=frozenset({PASSWORD_HASH, SEARCH_TOKENS})
     )
+
+    def public(self, user: UserRow) -> UserRow:
+        """The row without the fields that never leave the service."""
+        return cast(UserRow, {k: v for k, v in user.items() if k not in self.hidden})
 
     @staticmethod
     def filter_query(filters: UserFilters) -> dict[str, Any]:
@@ -42,10 +47,14 @@ class UsersRepository(PatchableRepository):
             query["labels"] = compat.contains_all(list(filters.labels))
         return query
 
-    async def get_by_email(
-        self, email: str, *, include_hidden: bool = False
-    ) -> dict[str, Any] | None:
+    async def get_by_email(self, email: str, *, include_hidden: bool = False) -> UserRow | None:
         return await self.find_one({"email": email}, self._projection(include_hidden))
+
+    async def require_email(self, email: str) -> UserRow:
+        user = await self.get_by_email(email)
+        if user is None:
+            raise self.not_found()
+        return user
 
     async def replace_password_hash(self, user_id: str, old_hash: str, new_hash: str) -> bool:
         """Compare-and-swap: a concurrent password change wins over a rehash."""
@@ -61,7 +70,7 @@ class UsersRepository(PatchableRepository):
 
     async def search_candidates(
         self, terms: list[str], filters: dict[str, Any], limit: int
-    ) -> list[dict[str, Any]]:
+    ) -> list[UserRow]:
         """Users whose search helpers hold every term (``$all`` on ``by_search``;
         plain equality on an indexed array element fails on one engine)."""
         return await self.find(
@@ -71,7 +80,7 @@ class UsersRepository(PatchableRepository):
             limit=limit,
         )
 
-    async def names(self, after_id: str | None, limit: int) -> list[dict[str, Any]]:
+    async def names(self, after_id: str | None, limit: int) -> list[UserRow]:
         """(``_id``, ``name``) in ``_id`` order, for re-indexing the search helpers."""
         query = {"_id": {"$gt": after_id}} if after_id else {}
         return await self.find(query, {"_id": 1, "name": 1}, sort=[("_id", 1)], limit=limit)

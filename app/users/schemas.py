@@ -8,6 +8,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from app.errors import ValidationError
+from app.rows import UserRow
 from app.security.password_policy import MIN_CHARACTERS
 from app.security.passwords import MAX_PASSWORD_BYTES
 from app.users.emails import InvalidEmail, normalize_email
@@ -33,7 +34,7 @@ class UserOut(msgspec.Struct, omit_defaults=True):
     two_factor_enabled: bool | None = None
 
 
-def user_out(document: dict[str, Any]) -> UserOut:
+def user_out(document: UserRow) -> UserOut:
     # Unknown keys (passwordHash, searchTokens) are dropped by the conversion.
     return msgspec.convert(document, UserOut)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -155,7 +156,7 @@ def relevance(query: SearchQuery, name: str) -> float:
 RankKey = tuple[float, float, str]
 
 
-def ranking_key(query: SearchQuery, user: dict[str, Any], key: str = "name") -> RankKey:
+def ranking_key(query: SearchQuery, user: Mapping[str, Any], key: str = "name") -> RankKey:
     """(relevance, ``_creationTime``, ``_id``), compared descending: relevance
     order, ties newest first, then by ``_id``: the service pages with this
     tuple as the cursor, which needs a total order."""
@@ -166,9 +167,9 @@ def ranking_key(query: SearchQuery, user: dict[str, Any], key: str = "name") -> 
     )
 
 
-def rank(
-    query: SearchQuery, candidates: list[dict[str, Any]], key: str = "name"
-) -> list[dict[str, Any]]:
+def rank[M: Mapping[str, Any]](
+    query: SearchQuery, candidates: list[M], key: str = "name"
+) -> list[M]:
     """Candidates in ranking order (``sorted`` is stable: documents without
     ``_id`` keep input order)."""
     return sorted(candidates, key=lambda user: ranking_key(query, user, key), reverse=True)

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from app.audit.recorder import AuditRecorder, diff
-from app.auth.models import LockoutState
-from app.auth.service import AuthService
 from app.clock import iso
 from app.documents import CursorCodec, DuplicateKey, Page, parse_id, query_fingerprint
 from app.errors import EmailTaken, UserNotFound, ValidationError
+from app.rows import UserRow
 from app.security.guards import ADMIN
 from app.security.password_policy import check_new_password
-from app.security.passwords import INTERNAL_CLIENT
+from app.security.passwords import INTERNAL_CLIENT, Passwords
 from app.security.principal import Caller, ClientInfo
+from app.security_events.recorder import SecurityEventRecorder
 from app.users.emails import normalize_email
 from app.users.filters import UserFilters
 from app.users.models import SEARCH_TOKENS
+from app.users.ports import SessionEnder
 from app.users.privileges import (
     LAST_ADMIN_REASON,
     MANAGERS_LOCK,
@@ -39,7 +41,7 @@ BOOTSTRAP = Caller(actor="system:bootstrap", client=ClientInfo(ip_address=None, 
 
 @dataclass(frozen=True)
 class UserPage:
-    page: Page
+    page: Page[UserRow]
     total: int | None
 
 
@@ -47,29 +49,33 @@ class UsersService:
     def __init__(
         self,
         users: UsersRepository,
-        auth: AuthService,
+        *,
+        passwords: Passwords,
+        sessions: SessionEnder,
+        events: SecurityEventRecorder,
         audit: AuditRecorder,
         cursors: CursorCodec,
+        role_permissions: Mapping[str, list[str]],
     ) -> None:
         self.users = users
-        self.auth = auth
+        self.passwords = passwords
+        self.sessions = sessions
+        self.events = events
         self.audit = audit
         self.cursors = cursors
+        self.role_permissions = role_permissions
         self.managers_lock = LeaseLock(users.database, MANAGERS_LOCK)
 
     # --- reads -----------------------------------------------------------------------
 
-    async def get(self, user_id: str) -> dict[str, Any]:
+    async def get(self, user_id: str) -> UserRow:
         return await self.users.require(parse_id(user_id))
 
-    async def get_many(self, ids: list[str]) -> list[dict[str, Any] | None]:
+    async def get_many(self, ids: list[str]) -> list[UserRow | None]:
         return await self.users.get_many([parse_id(user_id) for user_id in ids])
 
-    async def get_by_email(self, email: str) -> dict[str, Any]:
-        user = await self.users.get_by_email(normalize_email(email))
-        if user is None:
-            raise UserNotFound()
-        return user
+    async def get_by_email(self, email: str) -> UserRow:
+        return await self.users.require_email(normalize_email(email))
 
     async def list_users(
         self,
@@ -167,7 +173,7 @@ class UsersService:
         password: str | None,
         by: Caller,
         doc_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> UserRow:
         """Insert a user (under ``doc_id`` when given); the unique index on email
         decides races (409)."""
         if password is not None:
@@ -179,7 +185,7 @@ class UsersService:
         document["createdAt"] = iso(datetime.now(UTC))
         document[SEARCH_TOKENS] = search_tokens(document["name"])
         if password is not None:
-            document[PASSWORD_HASH] = await self.auth.passwords.hash(
+            document[PASSWORD_HASH] = await self.passwords.hash(
                 password, by.client.ip_address or INTERNAL_CLIENT
             )
         try:
@@ -187,7 +193,7 @@ class UsersService:
         except DuplicateKey as exc:
             raise EmailTaken(details={"field": "email"}) from exc
         await self.audit.record(by.actor, "CREATE", RESOURCE, created["_id"], diff({}, created))
-        return {k: v for k, v in created.items() if k not in self.users.hidden}
+        return self.users.public(created)
 
     async def patch(
         self,
@@ -196,7 +202,7 @@ class UsersService:
         *,
         by: Caller,
         action: str = "UPDATE",
-    ) -> dict[str, Any]:
+    ) -> UserRow:
         """One atomic Convex patch; deactivation revokes every session. A change
         of rights runs under the managers' lock (app/users/privileges.py)."""
         user_id = parse_id(user_id)
@@ -210,7 +216,7 @@ class UsersService:
 
     async def _keep_a_manager(self, user_id: str, changes: dict[str, Any]) -> None:
         """409 LAST_ADMIN if ``changes`` would leave no active ``users:manage`` holder."""
-        table = self.auth.settings.role_permissions
+        table = self.role_permissions
         before = await self.users.require(user_id, include_hidden=True)
         if not manages(before, table) or manages(after_patch(before, changes), table):
             return
@@ -221,7 +227,7 @@ class UsersService:
 
     async def _patch(
         self, user_id: str, changes: dict[str, Any], *, by: Caller, action: str
-    ) -> dict[str, Any]:
+    ) -> UserRow:
         derived: dict[str, Any] = {"updatedAt": iso(datetime.now(UTC))}
         if isinstance(changes.get("name"), str):
             derived[SEARCH_TOKENS] = search_tokens(changes["name"])
@@ -232,30 +238,28 @@ class UsersService:
         changed = diff(before, after)
         changed.pop("updatedAt", None)
         if not changed:
-            return self._public(after)
+            return self.users.public(after)
         await self.audit.record(by.actor, action, RESOURCE, user_id, changed)
         if "isActive" in changed:
             await self._activation_changed(after, by)
-        return self._public(after)
+        return self.users.public(after)
 
-    async def _activation_changed(self, user: dict[str, Any], by: Caller) -> None:
-        if user["isActive"]:
-            await self.auth.events.record(
+    async def _activation_changed(self, user: UserRow, by: Caller) -> None:
+        if user.get("isActive"):
+            await self.events.record(
                 "user_restored", "medium", by.client, user_id=user["_id"], details={"by": by.actor}
             )
             return
-        await self.auth.revoke_all_sessions(
-            user["_id"], "user_deactivated", by.client, actor=by.actor
-        )
-        await self.auth.events.record(
+        await self.sessions.revoke_all(user["_id"], "user_deactivated", by.client, actor=by.actor)
+        await self.events.record(
             "user_deactivated", "high", by.client, user_id=user["_id"], details={"by": by.actor}
         )
 
-    async def deactivate(self, user_id: str, by: Caller) -> dict[str, Any]:
+    async def deactivate(self, user_id: str, by: Caller) -> UserRow:
         """Soft delete: the document stays, the account and its sessions end."""
         return await self.patch(user_id, {"isActive": False}, by=by, action="DELETE")
 
-    async def restore(self, user_id: str, by: Caller) -> dict[str, Any]:
+    async def restore(self, user_id: str, by: Caller) -> UserRow:
         return await self.patch(user_id, {"isActive": True}, by=by, action="RESTORE")
 
     async def update_last_login(self, user_id: str) -> None:
@@ -263,31 +267,6 @@ class UsersService:
             parse_id(user_id), {"lastLogin": iso(datetime.now(UTC))}
         ):
             raise UserNotFound()
-
-    async def set_password(self, user_id: str, password: str, by: Caller) -> None:
-        check_new_password(password)
-        user = await self.users.require(parse_id(user_id), include_hidden=True)
-        await self.auth.set_password(user, password, by.client, actor=by.actor)
-
-    async def sessions(self, user_id: str) -> list[dict[str, Any]]:
-        user = await self.get(user_id)
-        return await self.auth.list_sessions(user["_id"])
-
-    async def revoke_sessions(self, user_id: str, by: Caller) -> int:
-        user = await self.get(user_id)
-        return await self.auth.revoke_all_sessions(
-            user["_id"], "revoked_by_admin", by.client, actor=by.actor
-        )
-
-    async def lockout(self, user_id: str) -> LockoutState:
-        return await self.auth.lockout_state(parse_id(user_id))
-
-    async def unlock(self, user_id: str, by: Caller) -> int:
-        return await self.auth.unlock(parse_id(user_id), by)
-
-    async def unlock_email(self, email: str, by: Caller) -> int:
-        user = await self.get_by_email(email)
-        return await self.auth.unlock(user["_id"], by)
 
     async def ensure_admin(self, email: str, password: str) -> bool:
         """Create an active admin with this email unless one exists; True if created."""
@@ -308,6 +287,3 @@ class UsersService:
         except EmailTaken:
             return False  # another instance bootstrapped it first
         return True
-
-    def _public(self, user: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in user.items() if k not in self.users.hidden}

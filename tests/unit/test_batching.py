@@ -75,10 +75,9 @@ def test_the_setting_reaches_every_repository(enabled: bool) -> None:
 
     services = Container(Settings(mongodb_url="mongodb://127.0.0.1:1/", batch_reads=enabled))
     repositories = [
-        value
-        for holder in (services, services.auth, services.service_tokens)
-        for value in vars(holder).values()
-        if isinstance(value, Repository)
+        getattr(services, name)
+        for name in dir(type(services))
+        if isinstance(getattr(services, name), Repository)
     ]
-    assert len(repositories) >= 6
+    assert len(repositories) == 7
     assert all((repository._batched is not None) == enabled for repository in repositories)

@@ -1,0 +1,169 @@
+"""Sign-in and server-side sessions: login, the check on every request,
+logout and revocation. No HTTP here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.auth.credentials import Credentials
+from app.auth.repository import SessionsRepository
+from app.clock import iso, ms_to_datetime, now_ms
+from app.config import Settings
+from app.documents import parse_id
+from app.errors import SessionNotFound
+from app.rows import SessionRow, UserRow
+from app.security.principal import Caller, ClientInfo
+from app.security.tokens import MAX_TOKEN_LENGTH, hash_token, new_public_id, new_token
+from app.security_events.recorder import SecurityEventRecorder
+from app.users.repository import UsersRepository
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: UserRow
+    session_id: str
+    token: str
+    expires_at: datetime
+    max_age_seconds: int
+
+
+class SessionService:
+    def __init__(
+        self,
+        settings: Settings,
+        users: UsersRepository,
+        sessions: SessionsRepository,
+        credentials: Credentials,
+        events: SecurityEventRecorder,
+    ) -> None:
+        self.settings = settings
+        self.users = users
+        self.sessions = sessions
+        self.credentials = credentials
+        self.events = events
+        self.touch_ms = settings.session_touch_seconds * 1000.0
+
+    async def login(
+        self, email: str, password: str, remember_me: bool, client: ClientInfo
+    ) -> LoginResult:
+        user = await self.credentials.check(email, password, client)
+        with self.credentials.phase():
+            return await self._open(user, remember_me, client)
+
+    async def _open(self, user: UserRow, remember_me: bool, client: ClientInfo) -> LoginResult:
+        now = now_ms()
+        lifetime = (
+            timedelta(days=self.settings.remember_me_days)
+            if remember_me
+            else timedelta(hours=self.settings.session_ttl_hours)
+        )
+        expires_at = now + lifetime.total_seconds() * 1000
+        token = new_token()
+        session = await self.sessions.insert(
+            {
+                "user_id": user["_id"],
+                "session_id": new_public_id(),
+                "token_hash": hash_token(token),
+                "ip_address": client.ip_address,
+                "user_agent": (client.user_agent or "")[:512] or None,
+                "created_at": now,
+                "last_activity": now,
+                "expires_at": expires_at,
+                "is_active": True,
+                "purge_at": ms_to_datetime(expires_at),
+            }
+        )
+        await self.users.set_fields(user["_id"], {"lastLogin": iso(ms_to_datetime(now))})
+        await self.events.record(
+            "login_success",
+            "low",
+            client,
+            user_id=user["_id"],
+            details={"sessionId": session["session_id"], "rememberMe": remember_me},
+        )
+        return LoginResult(
+            user=await self.users.require(user["_id"]),
+            session_id=session["session_id"],
+            token=token,
+            expires_at=ms_to_datetime(expires_at),
+            max_age_seconds=int(lifetime.total_seconds()),
+        )
+
+    async def resolve(self, token: str) -> tuple[SessionRow, UserRow] | None:
+        """(session, user) for a live session of an active user, else None."""
+        now = now_ms()
+        session = await self.sessions.find_valid(hash_token(token), now)
+        if session is None:
+            return None
+        user = await self.users.get(session["user_id"])
+        if user is None or not user.get("isActive", False):
+            return None
+        if session["last_activity"] <= now - self.touch_ms:
+            await self.sessions.touch(session["session_id"], now, self.touch_ms)
+        return session, user
+
+    async def logout(self, token: str, client: ClientInfo) -> None:
+        """End the session of this token, if it is a live one (a service token,
+        an expired or unknown one: nothing to end)."""
+        resolved = await self.resolve(token) if len(token) <= MAX_TOKEN_LENGTH else None
+        if resolved is None:
+            return
+        session, user = resolved
+        await self.sessions.revoke(user["_id"], session["session_id"], now_ms(), "logout")
+        await self.events.record(
+            "logout",
+            "low",
+            client,
+            user_id=user["_id"],
+            details={"sessionId": session["session_id"]},
+        )
+
+    async def active(self, user_id: str) -> list[SessionRow]:
+        return await self.sessions.list_active(user_id, now_ms())
+
+    async def active_of_user(self, user_id: str) -> list[SessionRow]:
+        """An admin's view: 404 for a user that does not exist."""
+        user = await self.users.require(parse_id(user_id))
+        return await self.active(user["_id"])
+
+    async def revoke(
+        self, user_id: str, session_id: str, client: ClientInfo, *, actor: str
+    ) -> None:
+        revoked = await self.sessions.revoke(user_id, session_id, now_ms(), "revoked")
+        if not revoked:
+            raise SessionNotFound()
+        await self.events.record(
+            "session_revoked",
+            "medium",
+            client,
+            user_id=user_id,
+            details={"sessionId": session_id, "by": actor},
+        )
+
+    async def revoke_all(
+        self,
+        user_id: str,
+        reason: str,
+        client: ClientInfo,
+        *,
+        actor: str,
+        except_session_id: str | None = None,
+    ) -> int:
+        count = await self.sessions.revoke_all(
+            user_id, now_ms(), reason, except_session_id=except_session_id
+        )
+        if count:
+            await self.events.record(
+                "session_revoked",
+                "medium",
+                client,
+                user_id=user_id,
+                details={"count": count, "reason": reason, "by": actor},
+            )
+        return count
+
+    async def revoke_all_of_user(self, user_id: str, by: Caller) -> int:
+        """An admin ends every session of a user (404 for an unknown user)."""
+        user = await self.users.require(parse_id(user_id))
+        return await self.revoke_all(user["_id"], "revoked_by_admin", by.client, actor=by.actor)
