@@ -22,7 +22,7 @@ from app.config import Settings, get_settings
 from app.container import Container
 from app.db import database_lifespan
 from app.deadline import RequestDeadline
-from app.errors import EXCEPTION_HANDLERS
+from app.error_responses import EXCEPTION_HANDLERS
 from app.http.body_deadline import BodyDeadline
 from app.http.browser import BrowserSecurity
 from app.http.control_chars import ControlCharacterMiddleware

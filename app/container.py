@@ -39,47 +39,26 @@ class Container:
     """Every object the service is made of, built from its settings by plain
     constructor injection. Each is built on first use and then shared, so a
     management command builds only what it touches (revoking a token never
-    builds the password hasher or its thread pool)."""
+    builds the password hasher or its thread pool). Repositories are plain
+    objects and are built at once."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.database = Database(settings)
         self.cursors = CursorCodec(settings.cursor_secret.encode())
+        # Repositories are cheap (no I/O until used): built at once.
+        self.users_repository = self._repository(UsersRepository)
+        self.sessions_repository = self._repository(SessionsRepository)
+        self.login_counters_repository = self._repository(LoginCountersRepository)
+        self.security_events_repository = self._repository(SecurityEventsRepository)
+        self.audit_logs_repository = self._repository(AuditLogsRepository)
+        self.idempotency_repository = self._repository(IdempotencyRepository)
+        self.service_tokens_repository = self._repository(ServiceTokensRepository)
         self.database.on_ready.append(partial(ensure_retention, self.database, settings))
 
     def _repository[R: Repository[Any]](self, kind: type[R]) -> R:
         # APP_BATCH_READS applies to every collection's reads by ID.
         return kind(self.database, self.cursors, batch_reads=self.settings.batch_reads)
-
-    # --- repositories -----------------------------------------------------------
-
-    @cached_property
-    def users_repository(self) -> UsersRepository:
-        return self._repository(UsersRepository)
-
-    @cached_property
-    def sessions_repository(self) -> SessionsRepository:
-        return self._repository(SessionsRepository)
-
-    @cached_property
-    def login_counters_repository(self) -> LoginCountersRepository:
-        return self._repository(LoginCountersRepository)
-
-    @cached_property
-    def security_events_repository(self) -> SecurityEventsRepository:
-        return self._repository(SecurityEventsRepository)
-
-    @cached_property
-    def audit_logs_repository(self) -> AuditLogsRepository:
-        return self._repository(AuditLogsRepository)
-
-    @cached_property
-    def idempotency_repository(self) -> IdempotencyRepository:
-        return self._repository(IdempotencyRepository)
-
-    @cached_property
-    def service_tokens_repository(self) -> ServiceTokensRepository:
-        return self._repository(ServiceTokensRepository)
 
     # --- services -----------------------------------------------------------------
 
@@ -142,7 +121,7 @@ class Container:
     @cached_property
     def users(self) -> UsersService:
         return UsersService(
-            self.users_repository,
+            users=self.users_repository,
             passwords=self.passwords,
             sessions=self.sessions,
             events=self.security_events,

@@ -6,7 +6,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
-from app.audit.filters import AuditFilters
+from app.audit.models import AuditFilters
 from app.audit.schemas import AuditLogOut, AuditLogPage
 from app.audit.service import AuditLogs
 from app.query_params import Actor, Cursor, Limit, Word

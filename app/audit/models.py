@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,3 +25,15 @@ class AuditLog(ConvexDocument):
             by_creation("action", name="by_action"),
             by_creation(name="by_creation_time"),
         ]
+
+
+# What a caller may filter the list by: a typed value that services pass and
+# only the repository turns into a query.
+@dataclass(frozen=True)
+class AuditFilters:
+    """Equality filters, each served by an index ending in ``_creationTime``."""
+
+    user_id: str | None = None
+    resource: str | None = None
+    resource_id: str | None = None
+    action: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,9 +30,9 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
     return changes
 
 
+@dataclass(eq=False)
 class AuditRecorder:
-    def __init__(self, repository: AuditLogsRepository) -> None:
-        self.repository = repository
+    repository: AuditLogsRepository
 
     async def record(
         self,

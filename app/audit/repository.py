@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from app.audit.filters import AuditFilters
-from app.audit.models import AuditLog
+from app.audit.models import AuditFilters, AuditLog
 from app.documents import Page, Repository
 from app.rows import AuditLogRow
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from app.audit.filters import AuditFilters
+from dataclasses import dataclass
+
+from app.audit.models import AuditFilters
 from app.audit.repository import AuditLogsRepository
 from app.documents import Page, parse_id
 from app.rows import AuditLogRow
 
 
+@dataclass(eq=False)
 class AuditLogs:
-    def __init__(self, repository: AuditLogsRepository) -> None:
-        self.repository = repository
+    repository: AuditLogsRepository
 
     async def newest(
         self, filters: AuditFilters, *, limit: int, cursor: str | None

@@ -22,7 +22,7 @@ from app.auth.schemas import (
 from app.auth.sessions import SessionService
 from app.config import Settings
 from app.deadline import OWN_DEADLINE
-from app.errors import DATABASE_ERRORS, answer
+from app.error_responses import DATABASE_ERRORS, answer
 from app.responses import Success
 from app.security.guards import signed_in
 from app.security.principal import Principal

@@ -4,6 +4,7 @@ password change all pass through ``Credentials.check``. No HTTP here."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 
 from app.audit.recorder import AuditRecorder
 from app.auth.lockout import Attempt, Lockout
@@ -22,27 +23,23 @@ from app.users.emails import normalize_email
 from app.users.repository import UsersRepository
 
 
+@dataclass(eq=False)
 class Credentials:
-    def __init__(
-        self,
-        settings: Settings,
-        users: UsersRepository,
-        counters: LoginCountersRepository,
-        passwords: Passwords,
-        events: SecurityEventRecorder,
-        audit: AuditRecorder,
-    ) -> None:
-        self.users = users
-        self.passwords = passwords
-        self.events = events
-        self.audit = audit
-        self.lockout = Lockout(settings, counters, events)
-        self.deadline_seconds = settings.request_timeout_ms / 1000
+    settings: Settings
+    users: UsersRepository
+    counters: LoginCountersRepository
+    passwords: Passwords
+    events: SecurityEventRecorder
+    audit: AuditRecorder
+    lockout: Lockout = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lockout = Lockout(self.settings, self.counters, self.events)
 
     def phase(self) -> AbstractContextManager[object]:
         """One database phase of a password check: the hash between phases
         does not spend their deadline (``app.deadline``)."""
-        return database_deadline(self.deadline_seconds)
+        return database_deadline(self.settings.request_timeout_ms / 1000)
 
     async def check(self, email: str, password: str, client: ClientInfo) -> UserRow:
         """Reserve an attempt → lookup → verify (dummy when unknown) → isActive;

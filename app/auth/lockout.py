@@ -73,20 +73,16 @@ class Attempt:
     settled: bool = False
 
 
+@dataclass(eq=False)
 class Lockout:
-    def __init__(
-        self,
-        settings: Settings,
-        counters: LoginCountersRepository,
-        events: SecurityEventRecorder,
-    ) -> None:
-        self.settings = settings
-        self.counters = counters
-        self.events = events
-        window = settings.lockout_window_minutes * MINUTE_MS
-        lock = settings.lockout_minutes * MINUTE_MS
-        self._account_window, self._lock = window, lock
-        self._ip_window = settings.ip_window_minutes * MINUTE_MS
+    settings: Settings
+    counters: LoginCountersRepository
+    events: SecurityEventRecorder
+
+    def __post_init__(self) -> None:
+        self._account_window = self.settings.lockout_window_minutes * MINUTE_MS
+        self._lock = self.settings.lockout_minutes * MINUTE_MS
+        self._ip_window = self.settings.ip_window_minutes * MINUTE_MS
 
     def _plan(self, email: str, client: ClientInfo) -> list[Counter]:
         address = client.ip_address or UNKNOWN_ADDRESS

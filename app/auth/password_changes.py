@@ -3,6 +3,7 @@ admin. Either way the other sessions end. No HTTP here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.audit.recorder import AuditRecorder, diff
@@ -19,22 +20,14 @@ from app.security_events.recorder import SecurityEventRecorder
 from app.users.repository import PASSWORD_HASH, UsersRepository
 
 
+@dataclass(eq=False)
 class PasswordChanges:
-    def __init__(
-        self,
-        users: UsersRepository,
-        credentials: Credentials,
-        sessions: SessionService,
-        passwords: Passwords,
-        events: SecurityEventRecorder,
-        audit: AuditRecorder,
-    ) -> None:
-        self.users = users
-        self.credentials = credentials
-        self.sessions = sessions
-        self.passwords = passwords
-        self.events = events
-        self.audit = audit
+    users: UsersRepository
+    credentials: Credentials
+    sessions: SessionService
+    passwords: Passwords
+    events: SecurityEventRecorder
+    audit: AuditRecorder
 
     async def change_own(
         self, principal: Principal, current: str, new: str, client: ClientInfo

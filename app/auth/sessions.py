@@ -28,21 +28,17 @@ class LoginResult:
     max_age_seconds: int
 
 
+@dataclass(eq=False)
 class SessionService:
-    def __init__(
-        self,
-        settings: Settings,
-        users: UsersRepository,
-        sessions: SessionsRepository,
-        credentials: Credentials,
-        events: SecurityEventRecorder,
-    ) -> None:
-        self.settings = settings
-        self.users = users
-        self.sessions = sessions
-        self.credentials = credentials
-        self.events = events
-        self.touch_ms = settings.session_touch_seconds * 1000.0
+    settings: Settings
+    users: UsersRepository
+    sessions: SessionsRepository
+    credentials: Credentials
+    events: SecurityEventRecorder
+
+    @property
+    def touch_ms(self) -> float:
+        return self.settings.session_touch_seconds * 1000.0
 
     async def login(
         self, email: str, password: str, remember_me: bool, client: ClientInfo

@@ -30,7 +30,8 @@ from litestar.types import (
     Send,
 )
 
-from app.errors import MESSAGES, ErrorCode, wants_turkish
+from app.error_responses import wants_turkish
+from app.errors import MESSAGES, ErrorCode
 
 logger = logging.getLogger("app.http")
 

@@ -16,7 +16,7 @@ from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
 from pymongo.errors import PyMongoError
 
-from app.errors import app_error_response
+from app.error_responses import app_error_response
 from app.security.guards import PermissionDenied
 from app.security.requests import ClientResolver
 from app.security_events.recorder import SecurityEventRecorder

@@ -9,8 +9,7 @@ from litestar.params import FromQuery
 
 from app.query_params import Actor, Cursor, Limit, Word
 from app.security.guards import admin_only
-from app.security_events.filters import SecurityEventFilters
-from app.security_events.models import Severity
+from app.security_events.models import SecurityEventFilters, Severity
 from app.security_events.schemas import SecurityEventOut, SecurityEventPage
 from app.security_events.service import SecurityEvents
 

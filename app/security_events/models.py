@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -27,3 +28,14 @@ class SecurityEvent(ConvexDocument):
             by_creation("severity", name="by_severity"),
             by_creation(name="by_creation_time"),
         ]
+
+
+# What a caller may filter the list by: a typed value that services pass and
+# only the repository turns into a query.
+@dataclass(frozen=True)
+class SecurityEventFilters:
+    """Equality filters, each served by an index ending in ``_creationTime``."""
+
+    user_id: str | None = None
+    event_type: str | None = None
+    severity: Severity | None = None

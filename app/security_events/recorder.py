@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,9 +19,9 @@ from app.security_events.repository import SecurityEventsRepository
 AGGREGATION_WINDOW_MS = 60_000
 
 
+@dataclass(eq=False)
 class SecurityEventRecorder:
-    def __init__(self, repository: SecurityEventsRepository) -> None:
-        self.repository = repository
+    repository: SecurityEventsRepository
 
     async def record(
         self,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from app.documents import Page, Repository
 from app.rows import SecurityEventRow
-from app.security_events.filters import SecurityEventFilters
-from app.security_events.models import SecurityEvent
+from app.security_events.models import SecurityEvent, SecurityEventFilters
 
 
 class SecurityEventsRepository(Repository[SecurityEventRow]):

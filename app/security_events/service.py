@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from app.documents import Page
 from app.rows import SecurityEventRow
-from app.security_events.filters import SecurityEventFilters
+from app.security_events.models import SecurityEventFilters
 from app.security_events.repository import SecurityEventsRepository
 
 
+@dataclass(eq=False)
 class SecurityEvents:
-    def __init__(self, repository: SecurityEventsRepository) -> None:
-        self.repository = repository
+    repository: SecurityEventsRepository
 
     async def newest(
         self, filters: SecurityEventFilters, *, limit: int, cursor: str | None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -45,26 +45,19 @@ class UserPage:
     total: int | None
 
 
+@dataclass(eq=False, kw_only=True)
 class UsersService:
-    def __init__(
-        self,
-        users: UsersRepository,
-        *,
-        passwords: Passwords,
-        sessions: SessionEnder,
-        events: SecurityEventRecorder,
-        audit: AuditRecorder,
-        cursors: CursorCodec,
-        role_permissions: Mapping[str, list[str]],
-    ) -> None:
-        self.users = users
-        self.passwords = passwords
-        self.sessions = sessions
-        self.events = events
-        self.audit = audit
-        self.cursors = cursors
-        self.role_permissions = role_permissions
-        self.managers_lock = LeaseLock(users.database, MANAGERS_LOCK)
+    users: UsersRepository
+    passwords: Passwords
+    sessions: SessionEnder
+    events: SecurityEventRecorder
+    audit: AuditRecorder
+    cursors: CursorCodec
+    role_permissions: Mapping[str, list[str]]
+    managers_lock: LeaseLock = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.managers_lock = LeaseLock(self.users.database, MANAGERS_LOCK)
 
     # --- reads -----------------------------------------------------------------------
 

@@ -74,10 +74,6 @@ def test_the_setting_reaches_every_repository(enabled: bool) -> None:
     from app.documents import Repository
 
     services = Container(Settings(mongodb_url="mongodb://127.0.0.1:1/", batch_reads=enabled))
-    repositories = [
-        getattr(services, name)
-        for name in dir(type(services))
-        if isinstance(getattr(services, name), Repository)
-    ]
+    repositories = [value for value in vars(services).values() if isinstance(value, Repository)]
     assert len(repositories) == 7
     assert all((repository._batched is not None) == enabled for repository in repositories)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from app.config import Settings
-from app.errors import wants_turkish
+from app.error_responses import wants_turkish
 
 
 class FakeRequest:

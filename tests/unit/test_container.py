@@ -13,6 +13,7 @@ def test_revoking_a_token_builds_no_password_hasher() -> None:
     built = set(vars(container))
     assert "service_tokens" in built
     assert not built & {"passwords", "credentials", "sessions", "users", "authenticator"}
+    assert "users_repository" in built  # plain objects, built at once
 
 
 def test_the_app_graph_shares_one_of_each() -> None:

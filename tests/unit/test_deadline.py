@@ -18,7 +18,7 @@ from pymongo.errors import (
 
 from app.config import Settings
 from app.deadline import RequestDeadline
-from app.errors import EXCEPTION_HANDLERS
+from app.error_responses import EXCEPTION_HANDLERS
 
 
 class FakeURL:

@@ -73,3 +73,22 @@ def test_app_imports_nothing_from_tests_or_scripts() -> None:
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] not in ("tests", "scripts"), f"{path}: {name}"
+
+
+def _readme_layout() -> list[str]:
+    """The paths the README's layout block names (first column)."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("## Layout\n", 1)[1].split("```\n", 2)[1]
+    return [line.split()[0] for line in block.splitlines() if line and not line.startswith(" ")]
+
+
+def test_the_readme_layout_matches_the_tree() -> None:
+    named = _readme_layout()
+    for path in named:
+        assert (ROOT / path).exists(), f"README layout names {path}, which does not exist"
+    entries = {
+        f"app/{path.name}" + ("/" if path.is_dir() else "")
+        for path in (ROOT / "app").iterdir()
+        if path.name not in {"__init__.py", "__pycache__"}
+    }
+    assert entries <= set(named), f"missing from the README layout: {entries - set(named)}"
