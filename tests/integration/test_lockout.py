@@ -250,7 +250,9 @@ async def test_a_login_flood_does_not_delay_other_clients(engine: Any, database_
         took = f"{waited * 1000:.0f} ms"
         print(f"\n[{engine.name}] login during a 300-request flood: {took}; {codes}")
         assert legit.status_code == 200
-        assert waited < 5.0, f"a legitimate login waited {waited:.1f} s behind the flood"
+        # A generous bound (alone: 0.5-0.7 s; behind an unfair queue: 25-33 s),
+        # so a loaded machine cannot make it flake.
+        assert waited < 12.0, f"a legitimate login waited {waited:.1f} s behind the flood"
         # The flood was refused before it queued, not verified.
         assert codes[429] >= 240 and codes[401] <= 50, codes
     finally:
