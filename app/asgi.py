@@ -11,7 +11,6 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from app.audit.controllers import AuditController
@@ -27,6 +26,7 @@ from app.http.body_deadline import BodyDeadline
 from app.http.browser import BrowserSecurity
 from app.http.control_chars import ControlCharacterMiddleware
 from app.http.denials import denial_handler
+from app.http.docs import DOCS_PATH, assets_router, render_plugins
 from app.http.json_body import StrictJSONRequest
 from app.http.middleware import AuthenticationMiddleware
 from app.security.guards import PermissionDenied
@@ -37,8 +37,6 @@ from app.system.controllers import SystemController
 from app.users.controllers import UsersController, patch_me
 
 logger = logging.getLogger("app")
-
-DOCS_PATH = "/schema"
 
 
 def dependencies(container: Container) -> dict[str, Provide]:
@@ -94,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             patch_me,
             AuditController,
             SecurityEventsController,
+            *([assets_router()] if settings.docs_enabled else []),
         ],
         dependencies=dependencies(container),
         middleware=[
@@ -118,11 +117,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         request_max_body_size=settings.max_body_bytes,
         request_class=StrictJSONRequest,
-        openapi_config=OpenAPIConfig(
+        # None: no /schema page, assets or document (APP_DOCS_ENABLED=false).
+        openapi_config=None
+        if not settings.docs_enabled
+        else OpenAPIConfig(
             title="Panel Users Service",
             version="0.1.0",
             path=DOCS_PATH,
-            render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin(path="/openapi.json")],
+            render_plugins=render_plugins(),
             components=Components(
                 security_schemes={
                     "session": SecurityScheme(

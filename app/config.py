@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # One log line per request costs ~8% of a cheap request's CPU (measured);
     # most deployments log requests at their proxy.
     access_log: bool = False
+    # The API docs page and OpenAPI document under /schema (app/http/docs.py).
+    docs_enabled: bool = True
     # Connections (README "Connections"; app/server.py). Idle connections are
     # cheap, so the cap is far above the 1,024 that once stopped the service.
     max_connections: int = Field(default=10_000, ge=1)

@@ -72,18 +72,18 @@ def test_origin_rule(headers: dict[str, str], allowed: bool) -> None:
     assert BrowserSecurity(settings, "/schema").origin_allowed(_headers(**headers)) is allowed
 
 
-def test_docs_policy_allows_exactly_what_the_page_loads() -> None:
+def test_docs_policy_allows_the_service_own_files_and_no_other_host() -> None:
     html = (
         b"<html><head><link href='https://cdn.example/ui.css' rel='stylesheet'>"
+        b"<link href='/schema/assets/ui.css' rel='stylesheet'>"
         b"<script src='https://cdn.example/ui@1.2/bundle.js' crossorigin></script>"
+        b"<script src='//cdn.example/other.js'></script>"
         b"<script src='/local.js'></script>"
         b"<script src='javascript:alert(1)'></script>"
         b"</head><body><script type='text/javascript'>start()</script></body></html>"
     )
     policy = dict(part.split(" ", 1) for part in docs_policy(html).split("; "))
-    assert policy["script-src"] == (
-        "'self' https://cdn.example/ui@1.2/bundle.js "
-        "'sha256-DIm7WJS6ZKDYe5qFLPy+h4JFI9Bol5QmYC57mt3Fb00='"
-    )
-    assert policy["style-src"] == "'self' 'unsafe-inline' https://cdn.example/ui.css"
+    assert policy["script-src"] == "'self' 'sha256-DIm7WJS6ZKDYe5qFLPy+h4JFI9Bol5QmYC57mt3Fb00='"
+    assert policy["style-src"] == "'self' 'unsafe-inline'"
+    assert "cdn.example" not in docs_policy(html)
     assert policy["frame-ancestors"] == "'none'" and policy["default-src"] == "'none'"
