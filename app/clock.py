@@ -22,4 +22,11 @@ def ms_to_datetime(ms: float) -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """JavaScript's ``Date.prototype.toISOString()``: ``2025-11-12T16:06:30.123Z``,
+    always milliseconds (truncated, as a JS Date holds them) and ``Z``, so the
+    panel's string comparisons order these times as it orders its own."""
+    t = moment.astimezone(UTC)
+    return (
+        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+        f".{t.microsecond // 1000:03d}Z"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -19,6 +20,29 @@ DEFAULT_ROLE_PERMISSIONS: dict[str, list[str]] = {
     "BAŞKAN": ["users:manage"],
     "SUPER_ADMIN": ["users:manage"],
 }
+
+# Convex table numbers of the panel's tables (CONVEX.md §2.7): what new IDs
+# carry until an import remembers the deployment's own (app/documents/tables.py).
+# User tables of a fresh Convex deployment are numbered from 10001.
+DEFAULT_CONVEX_TABLE_NUMBERS: dict[str, int] = {
+    "users": 10001,
+    "user_sessions": 10002,
+    "security_events": 10003,
+    "audit_logs": 10004,
+}
+
+
+def check_table_numbers(numbers: dict[str, int]) -> dict[str, int]:
+    """``numbers`` if every name is a panel table and every number a distinct u32 ≥ 1."""
+    unknown = sorted(set(numbers) - set(DEFAULT_CONVEX_TABLE_NUMBERS))
+    if unknown:
+        raise ValueError(f"not a table of this service: {', '.join(unknown)}")
+    for table, number in numbers.items():
+        if not 1 <= number <= 2**32 - 1:
+            raise ValueError(f"the number of {table!r} must be in 1..4294967295, not {number}")
+    if len(set(numbers.values())) != len(numbers):
+        raise ValueError(f"two tables have one number: {numbers}")
+    return numbers
 
 
 class Settings(BaseSettings):
@@ -106,6 +130,10 @@ class Settings(BaseSettings):
     audit_log_retention_days: int = Field(default=365, ge=1)
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None
+    # "users:10001,user_sessions:10002,…" (or JSON); unnamed tables keep the defaults.
+    convex_table_numbers: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_CONVEX_TABLE_NUMBERS)
+    )
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -134,6 +162,25 @@ class Settings(BaseSettings):
                 "APP_COOKIE_NAME with a __Host- or __Secure- prefix needs Secure cookies"
             )
         return self
+
+    @field_validator("convex_table_numbers", mode="before")
+    @classmethod
+    def _parse_table_numbers(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("{"):
+                value = json.loads(text)
+            else:
+                pairs = [pair.partition(":") for pair in text.split(",") if pair.strip()]
+                if any(not sep for _, sep, _ in pairs):
+                    raise ValueError("APP_CONVEX_TABLE_NUMBERS takes table:number pairs")
+                value = {name.strip(): number.strip() for name, _, number in pairs}
+        return value
+
+    @field_validator("convex_table_numbers", mode="after")
+    @classmethod
+    def _check_table_numbers(cls, value: dict[str, int]) -> dict[str, int]:
+        return check_table_numbers({**DEFAULT_CONVEX_TABLE_NUMBERS, **value})
 
     @field_validator("service_tokens", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from app.auth.repository import LoginCountersRepository, SessionsRepository
 from app.auth.sessions import SessionService
 from app.config import Settings
 from app.db import Database
-from app.documents import CursorCodec, Repository
+from app.documents import ConvexTables, CursorCodec, Repository, TableNumbers
 from app.errors import ValidationError
 from app.http.middleware import Authenticator
 from app.idempotency.repository import IdempotencyRepository
@@ -46,6 +46,11 @@ class Container:
         self.settings = settings
         self.database = Database(settings)
         self.cursors = CursorCodec(settings.cursor_secret.encode())
+        # The numbers new IDs carry: the settings', replaced by remembered ones
+        # (an import's) when the database is bound, before anything is written.
+        self.table_numbers = TableNumbers(settings.convex_table_numbers)
+        self.convex_tables = ConvexTables(self.database.database, self.table_numbers)
+        self.database.before_ready.append(self.convex_tables.load)
         # Repositories are cheap (no I/O until used): built at once.
         self.users_repository = self._repository(UsersRepository)
         self.sessions_repository = self._repository(SessionsRepository)
@@ -58,7 +63,12 @@ class Container:
 
     def _repository[R: Repository[Any]](self, kind: type[R]) -> R:
         # APP_BATCH_READS applies to every collection's reads by ID.
-        return kind(self.database, self.cursors, batch_reads=self.settings.batch_reads)
+        return kind(
+            self.database,
+            self.cursors,
+            batch_reads=self.settings.batch_reads,
+            tables=self.table_numbers,
+        )
 
     # --- services -----------------------------------------------------------------
 

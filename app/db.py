@@ -61,11 +61,16 @@ class Database:
         self.database = self.client[settings.database]
         self.initialized = asyncio.Event()
         self._init_task: asyncio.Task[None] | None = None
-        # Run once Beanie is bound (e.g. the bootstrap admin), even if that is late.
+        # Run once Beanie is bound, before any collection is handed out (what
+        # every write depends on: the Convex table numbers); they use raw collections.
+        self.before_ready: list[Callable[[], Awaitable[None]]] = []
+        # Run once the database is ready (e.g. the bootstrap admin), even if that is late.
         self.on_ready: list[Callable[[], Awaitable[None]]] = []
 
     async def initialize(self) -> None:
         await init_beanie(database=self.database, document_models=DOCUMENT_MODELS)
+        for callback in self.before_ready:
+            await callback()
         self.initialized.set()
         for callback in self.on_ready:
             await callback()

@@ -10,8 +10,16 @@ from typing import Annotated
 
 from litestar.params import PathParameter, QueryParameter
 
-# A document ID in a path: its form is checked by the service (400 INVALID_ID).
-IdPath = Annotated[str, PathParameter(max_length=64)]
+# A user's ID in a path: its form and table are checked by the service (400 INVALID_ID).
+IdPath = Annotated[
+    str,
+    PathParameter(
+        max_length=64,
+        description="A user's _id: a Convex document ID of the users table, or the 24-hex "
+        "ObjectId of a user written by an earlier version. Any other string, an ID of "
+        "another table included, is 400 INVALID_ID; a valid ID of no user is 404.",
+    ),
+]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(max_length=2048)]
 Actor = Annotated[str | None, QueryParameter(max_length=80, pattern=r"^[\w:.-]+$")]

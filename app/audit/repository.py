@@ -9,6 +9,7 @@ from app.rows import AuditLogRow
 
 class AuditLogsRepository(Repository[AuditLogRow]):
     model = AuditLog
+    table = "audit_logs"
 
     async def newest(
         self, filters: AuditFilters, *, limit: int, cursor: str | None

@@ -13,7 +13,6 @@ from app.auth.repository import LoginCountersRepository
 from app.clock import now_ms
 from app.config import Settings
 from app.deadline import database_deadline
-from app.documents import parse_id
 from app.errors import AccountInactive, InvalidCredentials
 from app.rows import UserRow
 from app.security.passwords import INTERNAL_CLIENT, Passwords, Verification, check_password_input
@@ -111,12 +110,12 @@ class Credentials:
     # --- the lockout, seen by an admin -------------------------------------------
 
     async def lockout_state(self, user_id: str) -> LockoutState:
-        user = await self.users.require(parse_id(user_id))
+        user = await self.users.require(self.users.parse_id(user_id))
         return await self.lockout.state(user["email"], now_ms())
 
     async def unlock(self, user_id: str, by: Caller) -> int:
         """Clear every login counter of the account (all addresses); audited."""
-        return await self._unlock(await self.users.require(parse_id(user_id)), by)
+        return await self._unlock(await self.users.require(self.users.parse_id(user_id)), by)
 
     async def unlock_email(self, email: str, by: Caller) -> int:
         return await self._unlock(await self.users.require_email(normalize_email(email)), by)

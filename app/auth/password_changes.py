@@ -10,7 +10,6 @@ from app.audit.recorder import AuditRecorder, diff
 from app.auth.credentials import Credentials
 from app.auth.sessions import SessionService
 from app.clock import iso
-from app.documents import parse_id
 from app.errors import InvalidCredentials, InvalidCurrentPassword, UserNotFound, ValidationError
 from app.rows import UserRow
 from app.security.password_policy import check_new_password
@@ -51,7 +50,7 @@ class PasswordChanges:
     async def set_by_admin(self, user_id: str, password: str, by: Caller) -> None:
         """An admin sets the password; every session of the user ends."""
         check_new_password(password)
-        user = await self.users.require(parse_id(user_id), include_hidden=True)
+        user = await self.users.require(self.users.parse_id(user_id), include_hidden=True)
         await self._set(user, password, by.client, actor=by.actor, keep=None)
 
     async def _set(

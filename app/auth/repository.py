@@ -19,6 +19,7 @@ _ACTIVE = {"is_active": True}
 
 class SessionsRepository(Repository[SessionRow]):
     model = Session
+    table = "user_sessions"
     not_found = SessionNotFound
     hidden = ("token_hash",)
 

@@ -10,7 +10,6 @@ from app.auth.credentials import Credentials
 from app.auth.repository import SessionsRepository
 from app.clock import iso, ms_to_datetime, now_ms
 from app.config import Settings
-from app.documents import parse_id
 from app.errors import SessionNotFound
 from app.rows import SessionRow, UserRow
 from app.security.principal import Caller, ClientInfo
@@ -120,7 +119,7 @@ class SessionService:
 
     async def active_of_user(self, user_id: str) -> list[SessionRow]:
         """An admin's view: 404 for a user that does not exist."""
-        user = await self.users.require(parse_id(user_id))
+        user = await self.users.require(self.users.parse_id(user_id))
         return await self.active(user["_id"])
 
     async def revoke(
@@ -161,5 +160,5 @@ class SessionService:
 
     async def revoke_all_of_user(self, user_id: str, by: Caller) -> int:
         """An admin ends every session of a user (404 for an unknown user)."""
-        user = await self.users.require(parse_id(user_id))
+        user = await self.users.require(self.users.parse_id(user_id))
         return await self.revoke_all(user["_id"], "revoked_by_admin", by.client, actor=by.actor)

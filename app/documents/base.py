@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field
 from pymongo import ASCENDING, IndexModel
 
 from app.clock import now_ms
-from app.documents.ids import CREATION_TIME, ID_FIELD, new_id
+from app.documents.ids import CREATION_TIME, ID_FIELD, new_object_id
 
 
 class ConvexDocument(Document):
@@ -19,7 +19,7 @@ class ConvexDocument(Document):
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    id: str = Field(default_factory=new_id, alias=ID_FIELD)  # type: ignore[assignment]
+    id: str = Field(default_factory=new_object_id, alias=ID_FIELD)  # type: ignore[assignment]
     creation_time: float = Field(default_factory=now_ms, alias=CREATION_TIME)
 
 

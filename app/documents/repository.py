@@ -14,8 +14,9 @@ from app.batching import BatchedGetter
 from app.clock import now_ms
 from app.documents import compat
 from app.documents.cursors import CursorCodec, Order, Page, query_fingerprint
-from app.documents.ids import CREATION_TIME, ID_FIELD, new_id
+from app.documents.ids import CREATION_TIME, ID_FIELD, new_object_id, parse_id
 from app.documents.patch import PatchRules, plan_patch
+from app.documents.tables import TableNumbers
 from app.errors import NotFound
 from app.rows import DocumentRow
 
@@ -60,20 +61,44 @@ class Repository[Row: DocumentRow]:
     # Fields that never leave the repository (e.g. search helpers) are
     # projected away here; secrets are projected away by the subclass.
     hidden: ClassVar[tuple[str, ...]] = ()
+    # The panel's Convex table: new documents get Convex IDs of its number, and
+    # IDs given for this collection must decode to it. None: an internal
+    # collection whose IDs never leave the service (ObjectIds or derived keys).
+    table: ClassVar[str | None] = None
 
     def __init__(
-        self, database: CollectionSource, cursors: CursorCodec, *, batch_reads: bool = True
+        self,
+        database: CollectionSource,
+        cursors: CursorCodec,
+        *,
+        batch_reads: bool = True,
+        tables: TableNumbers | None = None,
     ) -> None:
         # Collections come from this app's own client, not from Beanie's
         # class-level binding, so two apps in one process never share one.
         self.database = database
         self.cursors = cursors
+        self.tables = tables if tables is not None else TableNumbers()
         self.collection_name: str = self.model.Settings.name
         self._batched = BatchedGetter(self._fetch_many) if batch_reads else None
 
     @property
     def collection(self) -> Any:
         return self.database.collection(self.collection_name)
+
+    def new_id(self, *, entropy: bytes | None = None, at_ms: float | None = None) -> str:
+        """A new ``_id``: a Convex ID of the table (``entropy``: 14 bytes that
+        make it the same for every writer of one document on that day)."""
+        if self.table is None:
+            return new_object_id()
+        return self.tables.mint(self.table, entropy=entropy, at_ms=at_ms)
+
+    def parse_id(self, value: object) -> str:
+        """``value`` if it can be an ID of this collection, else 400 INVALID_ID:
+        a Convex ID of another table (a session's given for a user) is refused."""
+        if self.table is None:
+            return parse_id(value)
+        return self.tables.parse(self.table, value)
 
     def _projection(self, include_hidden: bool = False) -> dict[str, int] | None:
         if include_hidden or not self.hidden:
@@ -147,7 +172,7 @@ class Repository[Row: DocumentRow]:
         Optional fields that are ``None`` are left out: Convex omits undefined.
         """
         document = {key: value for key, value in fields.items() if value is not None}
-        document[ID_FIELD] = doc_id or new_id()
+        document[ID_FIELD] = doc_id or self.new_id()
         document.setdefault(CREATION_TIME, now_ms())
         self.model.model_validate(document)
         try:

@@ -18,7 +18,6 @@ from typing import Any
 
 import msgspec
 
-from app.documents import new_id
 from app.errors import AppError, ErrorCode
 from app.idempotency.repository import IdempotencyRepository
 
@@ -48,10 +47,11 @@ class IdempotencyKeys:
         self.repository = repository
 
     async def resource_id(
-        self, operation: str, actor: str, key: str, request_fingerprint: str
+        self, operation: str, actor: str, key: str, request_fingerprint: str, new_id: str
     ) -> str:
-        """The ID the first request with this key chose (this one's, if it is the
-        first); 422 when the key was used for a different request."""
+        """The ID the first request with this key chose (``new_id``, a fresh ID
+        of the resource's table, if it is the first); 422 when the key was used
+        for a different request."""
         record_id = hashlib.sha256(f"{operation}\n{actor}\n{key}".encode()).hexdigest()
         stored = await self.repository.claim(
             record_id,
@@ -59,7 +59,7 @@ class IdempotencyKeys:
                 "operation": operation,
                 "actor": actor,
                 "fingerprint": request_fingerprint,
-                "resource_id": new_id(),
+                "resource_id": new_id,
                 "purge_at": datetime.now(UTC) + KEY_TTL,
             },
         )

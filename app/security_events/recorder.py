@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.clock import now_ms
-from app.documents import DuplicateKey
+from app.documents import RANDOM_BYTES, DuplicateKey
 from app.redaction import redact
 from app.security.principal import ClientInfo
 from app.security_events.models import Severity
@@ -50,8 +50,12 @@ class SecurityEventRecorder:
         derived from the key and the minute, so the database decides."""
         window = int(now_ms() // AGGREGATION_WINDOW_MS)
         material = "\x00".join((event_type, *key, str(window))).encode()
-        # 24 hex digits: shaped like every other ID of the service.
-        event_id = hashlib.sha256(material).hexdigest()[:24]
+        # A Convex ID of the table like every other event's, its random part
+        # taken from the key and its day from the window.
+        event_id = self.repository.new_id(
+            entropy=hashlib.sha256(material).digest()[:RANDOM_BYTES],
+            at_ms=window * AGGREGATION_WINDOW_MS,
+        )
         if await self.repository.count_repeat(event_id):
             return
         counted = {**redact(details or {}), "count": 1}

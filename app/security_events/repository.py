@@ -9,6 +9,7 @@ from app.security_events.models import SecurityEvent, SecurityEventFilters
 
 class SecurityEventsRepository(Repository[SecurityEventRow]):
     model = SecurityEvent
+    table = "security_events"
 
     async def count_repeat(self, event_id: str) -> bool:
         """One more occurrence of an aggregated event; False if it does not exist."""

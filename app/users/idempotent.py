@@ -30,7 +30,11 @@ class IdempotentUserCreation:
         retry's password is checked against the created user's own hash.
         """
         user_id = await self.keys.resource_id(
-            OPERATION, by.actor, key, fingerprint({**fields, "password": password is not None})
+            OPERATION,
+            by.actor,
+            key,
+            fingerprint({**fields, "password": password is not None}),
+            self.users.users.new_id(),
         )
         existing = await self.users.users.get(user_id, include_hidden=True)
         if existing is None:

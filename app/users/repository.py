@@ -17,6 +17,7 @@ PASSWORD_HASH: Final = "passwordHash"  # noqa: S105 - a field name
 
 class UsersRepository(PatchableRepository[UserRow]):
     model = User
+    table = "users"
     not_found = UserNotFound
     # The hash and the search helpers never leave the repository unless asked.
     hidden: ClassVar[tuple[str, ...]] = (PASSWORD_HASH, SEARCH_TOKENS)

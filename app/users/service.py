@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from app.audit.recorder import AuditRecorder, diff
 from app.clock import iso
-from app.documents import CursorCodec, DuplicateKey, Page, parse_id, query_fingerprint
+from app.documents import CursorCodec, DuplicateKey, Page, query_fingerprint
 from app.errors import EmailTaken, UserNotFound, ValidationError
 from app.rows import UserRow
 from app.security.guards import ADMIN
@@ -62,10 +62,10 @@ class UsersService:
     # --- reads -----------------------------------------------------------------------
 
     async def get(self, user_id: str) -> UserRow:
-        return await self.users.require(parse_id(user_id))
+        return await self.users.require(self.users.parse_id(user_id))
 
     async def get_many(self, ids: list[str]) -> list[UserRow | None]:
-        return await self.users.get_many([parse_id(user_id) for user_id in ids])
+        return await self.users.get_many([self.users.parse_id(user_id) for user_id in ids])
 
     async def get_by_email(self, email: str) -> UserRow:
         return await self.users.require_email(normalize_email(email))
@@ -198,7 +198,7 @@ class UsersService:
     ) -> UserRow:
         """One atomic Convex patch; deactivation revokes every session. A change
         of rights runs under the managers' lock (app/users/privileges.py)."""
-        user_id = parse_id(user_id)
+        user_id = self.users.parse_id(user_id)
         if changes.get("isActive") is False and by.actor == user_id:
             raise ValidationError.field("isActive", "you cannot deactivate yourself")
         if not touches_rights(changes):
@@ -257,7 +257,7 @@ class UsersService:
 
     async def update_last_login(self, user_id: str) -> None:
         if not await self.users.set_fields(
-            parse_id(user_id), {"lastLogin": iso(datetime.now(UTC))}
+            self.users.parse_id(user_id), {"lastLogin": iso(datetime.now(UTC))}
         ):
             raise UserNotFound()
 

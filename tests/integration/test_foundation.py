@@ -19,6 +19,7 @@ from app.errors import InvalidCursor, NotFound, ValidationError
 from app.users.repository import UsersRepository
 from tests.conftest import SERVICE_TOKEN, make_settings
 from tests.engines import make_engine
+from tests.support import convex_spec
 
 Client = AsyncTestClient[Litestar]
 
@@ -81,7 +82,7 @@ async def test_errors_speak_turkish_when_asked(client: Client) -> None:
 
 async def test_insert_and_get(users: UsersRepository) -> None:
     created = await users.insert(user_fields(1, phone=None))
-    assert len(created["_id"]) == 24
+    assert convex_spec.table_number(created["_id"]) == 10001  # the default users table
     assert isinstance(created["_creationTime"], float)
     fetched = await users.get(created["_id"])
     assert fetched is not None
@@ -94,7 +95,7 @@ async def test_insert_and_get(users: UsersRepository) -> None:
 
 
 async def test_insert_keeps_an_imported_convex_id(users: UsersRepository) -> None:
-    convex_id = "jd7f3k2m9q8r4t6v1w0x5y3z2a1b4c6"
+    convex_id = "jd71dy1pftegp7scv1wxkzys5n7j2d97"
     created = await users.insert(user_fields(2), doc_id=convex_id)
     fetched = await users.get(convex_id)
     assert fetched is not None and fetched["_id"] == created["_id"] == convex_id

@@ -11,7 +11,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.config import DEFAULT_CONVEX_TABLE_NUMBERS
 from tests.integration.helpers import Store
+from tests.support import convex_spec
 
 Client = AsyncTestClient[Litestar]
 PASSWORD = "correct horse battery"
@@ -45,6 +47,8 @@ async def test_a_retry_returns_the_created_user(client: Client, store: Store) ->
     admin = await admin_headers(client, store)
     first = await create(client, admin, "key-1")
     assert first.status_code == 201 and "idempotent-replayed" not in first.headers
+    # The ID chosen before the user exists is one of the users table (as every new one).
+    assert convex_spec.table_number(first.json()["_id"]) == DEFAULT_CONVEX_TABLE_NUMBERS["users"]
     # The same request again, as a client does after a 503 or a lost answer;
     # the same fields spelled differently are the same request.
     again = await create(client, admin, "key-1", email=" AYSE@example.org ", name="Ayşe Yılmaz ")

@@ -5,15 +5,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bson import ObjectId
+from app.config import DEFAULT_CONVEX_TABLE_NUMBERS
+from app.documents.ids import mint
+
+USERS_TABLE = DEFAULT_CONVEX_TABLE_NUMBERS["users"]
 
 
 def user_document(email: str, *, password_hash: str | None = None, **fields: Any) -> dict[str, Any]:
     """A users document with the Convex system fields and the required fields
-    (defaults: a new ``_id``, created now, name from the address, role
+    (defaults: a new Convex ID of the users table, created now, name from the address, role
     ``staff``, active); ``fields`` adds or overrides any of them."""
     document: dict[str, Any] = {
-        "_id": fields.pop("_id") if "_id" in fields else str(ObjectId()),
+        "_id": fields.pop("_id") if "_id" in fields else mint(USERS_TABLE),
         "_creationTime": fields.pop("_creationTime", time.time() * 1000),
         "name": fields.pop("name", email.split("@")[0]),
         "email": email,

@@ -8,7 +8,7 @@ from app.documents import (
     CursorCodec,
     PatchRules,
     is_valid_id,
-    new_id,
+    new_object_id,
     parse_id,
     plan_patch,
     query_fingerprint,
@@ -22,7 +22,7 @@ RULES = PatchRules(
 
 @pytest.mark.parametrize(
     "value",
-    [new_id(), "0123456789abcdef01234567", "jd7f3k2m9q8r4t6v1w0x5y3z2a1b4c6", "k" * 37],
+    [new_object_id(), "0123456789abcdef01234567", "jd71dy1pftegp7scv1wxkzys5n7j2d97"],
 )
 def test_valid_ids(value: str) -> None:
     assert is_valid_id(value)
@@ -36,6 +36,7 @@ def test_valid_ids(value: str) -> None:
         "0123456789ABCDEF01234567",  # upper case
         "0123456789abcdef0123456",  # 23 hex
         "k" * 30,
+        "k" * 37,  # shaped like a Convex ID, without its checksum
         "k" * 38,
         "jd7f3k2m9q8r4t6v1w0x5y3z2a1b4cu",  # 'u' is not Crockford base32
         "../../etc/passwd",
