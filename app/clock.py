@@ -35,7 +35,10 @@ def parse_js_iso(text: str) -> int:
     """Whole ms since the epoch of an ISO-8601 time that names its zone;
     ValueError for anything else, or a time finer than a millisecond (which
     neither a BSON date nor a JavaScript Date could hold)."""
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not an ISO-8601 time") from None  # the text stays out of the message
     if moment.tzinfo is None:
         raise ValueError("the time has no time zone")
     elapsed = moment - _EPOCH

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pymongo
-from pymongo import ReplaceOne, UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from app.documents import ID_FIELD, CollectionSource, Repository, compat
 
@@ -31,20 +31,23 @@ class WriteFailure:
     message: str
 
 
+def _failure(index: int, error: Mapping[str, Any]) -> WriteFailure:
+    message = str(error.get("errmsg", ""))
+    field = None
+    if error.get("code") == _DUPLICATE_KEY:
+        pattern = error.get("keyPattern") or {}
+        # One engine names only its internal index in the message.
+        if "email" in pattern or "email" in message:
+            field = "email"
+        elif ID_FIELD in pattern or "._id" in message or "_id_" in message:
+            field = ID_FIELD
+    return WriteFailure(index, field, message)
+
+
 def _failures(exc: BulkWriteError) -> list[WriteFailure]:
-    failures = []
-    for error in exc.details.get("writeErrors", []):
-        message = str(error.get("errmsg", ""))
-        field = None
-        if error.get("code") == _DUPLICATE_KEY:
-            pattern = error.get("keyPattern") or {}
-            # One engine names only its internal index in the message.
-            if "email" in pattern or "email" in message:
-                field = "email"
-            elif ID_FIELD in pattern or "._id" in message or "_id_" in message:
-                field = ID_FIELD
-        failures.append(WriteFailure(int(error.get("index", -1)), field, message))
-    return failures
+    return [
+        _failure(int(error.get("index", -1)), error) for error in exc.details.get("writeErrors", [])
+    ]
 
 
 class BulkDocuments:
@@ -74,6 +77,8 @@ class BulkDocuments:
 
     async def insert(self, documents: list[dict[str, Any]]) -> list[WriteFailure]:
         """Insert all it can (unordered); the failures by index."""
+        if not documents:
+            return []
         try:
             with pymongo.timeout(OPERATION_SECONDS):
                 await self._collection.insert_many(documents, ordered=False)
@@ -82,15 +87,47 @@ class BulkDocuments:
         return []
 
     async def upsert(self, documents: list[dict[str, Any]]) -> list[WriteFailure]:
-        """Replace each document by ``_id`` or insert it: the same batch twice
-        leaves the collection as it was."""
-        requests = [ReplaceOne({ID_FIELD: doc[ID_FIELD]}, doc, upsert=True) for doc in documents]
+        """Insert the new documents and replace the changed ones by ``_id``;
+        identical ones are not written, so the same batch twice changes nothing."""
+        ids = [document[ID_FIELD] for document in documents]
+        with pymongo.timeout(OPERATION_SECONDS):
+            cursor = self._collection.find({ID_FIELD: {"$in": ids}})
+            stored = {doc[ID_FIELD]: doc async for doc in cursor}
+        new, changed = [], []
+        for index, document in enumerate(documents):
+            current = stored.get(document[ID_FIELD])
+            if current is None:
+                new.append(index)
+            elif compat.restore_booleans(current, self.repository.booleans) != document:
+                changed.append(index)
+        failures = [
+            WriteFailure(new[f.index], f.field, f.message)
+            for f in await self.insert([documents[index] for index in new])
+        ]
+        for index in changed:
+            failure = await self._replace(documents[index], stored[documents[index][ID_FIELD]])
+            if failure is not None:
+                failures.append(WriteFailure(index, failure.field, failure.message))
+        return failures
+
+    async def _replace(
+        self, document: dict[str, Any], current: dict[str, Any]
+    ) -> WriteFailure | None:
+        query = {ID_FIELD: document[ID_FIELD]}
         try:
             with pymongo.timeout(OPERATION_SECONDS):
-                await self._collection.bulk_write(requests, ordered=False)
-        except BulkWriteError as exc:
-            return _failures(exc)
-        return []
+                if not compat.replaced_by_reinsert(document):
+                    await self._collection.replace_one(query, document)
+                    return None
+                await self._collection.delete_one(query)
+                try:
+                    await self._collection.insert_one(document)
+                except DuplicateKeyError:
+                    await self._collection.insert_one(current)  # the stored one stays
+                    raise
+        except DuplicateKeyError as exc:
+            return _failure(0, {"code": exc.code, "errmsg": str(exc), **(exc.details or {})})
+        return None
 
     async def clear(self) -> int:
         with pymongo.timeout(OPERATION_SECONDS):
