@@ -39,64 +39,57 @@ def _targets(services: Container) -> dict[str, BulkDocuments]:
     }
 
 
+def _run_showing(
+    run: Runner, app: Litestar, work: Callable[[Container], Awaitable[Any]], progress: RichProgress
+) -> Any:
+    """``work`` with the progress bars closed at the end; an unreadable export
+    or an unwritable file is one line."""
+    try:
+        return run(app, work)
+    except (SnapshotError, ExportError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        progress.close()
+
+
 def add_convex_commands(db: click.Group, run: Runner) -> None:
     @db.command(
         "import-convex",
         help="Import a Convex snapshot export (the .zip of `npx convex export`, or its folder).",
     )
     @click.argument("path", type=click.Path(path_type=Path))
-    @click.option("--mode", type=click.Choice(MODES), default="require-empty", show_default=True)
+    @click.option("--mode", type=click.Choice(MODES), default=MODES[0], show_default=True)
     @click.option("--dry-run", is_flag=True, help="Read, check and report; write nothing.")
     @click.option(
         "--unknown-fields",
         type=click.Choice(UNKNOWN_FIELDS),
-        default="refuse",
-        show_default=True,
+        default=UNKNOWN_FIELDS[0],
         help="Fields the service does not know: keep (stored, returned by reads) or drop.",
     )
     @click.option(
         "--on-conflict",
         type=click.Choice(ON_CONFLICT),
-        default="fail",
-        show_default=True,
+        default=ON_CONFLICT[0],
         help="Same email twice: skip both, or keep the first created.",
     )
     @click.option("--skip-invalid", is_flag=True, help="Import the rest when documents are bad.")
-    @click.option(
-        "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None
-    )
+    @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True)
-    def import_convex(
-        app: Litestar,
-        path: Path,
-        mode: str,
-        dry_run: bool,
-        unknown_fields: str,
-        on_conflict: str,
-        skip_invalid: bool,
-        report_path: Path | None,
-        batch_size: int,
-    ) -> None:
+    def import_convex(app: Litestar, path: Path, report_path: Path | None, **choices: Any) -> None:
         progress = RichProgress(make_console(stderr=True))
 
         async def work(services: Container) -> ImportReport:
             settings = services.settings
             options = ImportOptions(
-                mode=mode,
-                dry_run=dry_run,
-                unknown_fields=unknown_fields,
-                on_conflict=on_conflict,
-                skip_invalid=skip_invalid,
-                batch_size=batch_size,
-                session_history_ms=settings.security_event_retention_days * DAY_MS,
+                **choices, session_history_ms=settings.security_event_retention_days * DAY_MS
             )
             report = ImportReport(
                 source=str(path),
                 database=settings.database,
-                mode=mode,
-                dry_run=dry_run,
-                unknown_fields_policy=unknown_fields,
-                on_conflict=on_conflict,
+                mode=options.mode,
+                dry_run=options.dry_run,
+                unknown_fields_policy=options.unknown_fields,
+                on_conflict=options.on_conflict,
             )
             with Snapshot(path) as snapshot:
                 importer = ConvexImporter(
@@ -104,12 +97,7 @@ def add_convex_commands(db: click.Group, run: Runner) -> None:
                 )
                 return await importer.run()
 
-        try:
-            report: ImportReport = run(app, work)
-        except SnapshotError as exc:
-            raise click.ClickException(str(exc)) from exc
-        finally:
-            progress.close()
+        report: ImportReport = _run_showing(run, app, work, progress)
         render_summary(report, make_console())
         if report_path is not None:
             report_path.write_text(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
@@ -133,12 +121,7 @@ def add_convex_commands(db: click.Group, run: Runner) -> None:
                 out, _targets(services), remembered, overwrite=overwrite, progress=progress
             )
 
-        try:
-            result: ExportResult = run(app, work)
-        except ExportError as exc:
-            raise click.ClickException(str(exc)) from exc
-        finally:
-            progress.close()
+        result: ExportResult = _run_showing(run, app, work, progress)
         for name, count in result.documents.items():
             number = result.table_numbers[name]
             click.echo(f"{name} (table {number}): {count} document(s)")

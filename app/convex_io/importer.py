@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.convex_io.checks import (
@@ -69,22 +69,14 @@ class NoProgress:
         pass
 
 
+@dataclass
 class ConvexImporter:
-    def __init__(
-        self,
-        snapshot: Snapshot,
-        targets: Mapping[str, BulkDocuments],
-        database: CollectionSource,
-        options: ImportOptions,
-        report: ImportReport,
-        progress: ProgressSink | None = None,
-    ) -> None:
-        self.snapshot = snapshot
-        self.targets = targets  # by panel table name
-        self.database = database
-        self.options = options
-        self.report = report
-        self.progress = progress or NoProgress()
+    snapshot: Snapshot
+    targets: Mapping[str, BulkDocuments]  # by panel table name
+    database: CollectionSource
+    options: ImportOptions
+    report: ImportReport
+    progress: ProgressSink = field(default_factory=NoProgress)
 
     async def run(self) -> ImportReport:
         started = time.monotonic()

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -27,14 +27,7 @@ class TableStats:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "table": self.table,
-            "collection": self.collection,
-            "era": self.era,
-            "read": self.read,
-            "imported": self.imported,
-            "skipped": self.skipped,
-            "conflicts": self.conflicts,
-            "invalid": self.invalid,
+            **asdict(self),
             "unknown_fields": dict(sorted(self.unknown_fields.items())),
             "seconds": round(self.seconds, 3),
             "documents_per_second": round(self.documents_per_second, 1),
@@ -76,14 +69,7 @@ class Conflict:
     resolution: str  # refused | kept first | skipped both | skipped (exists)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "table": self.table,
-            "field": self.field,
-            "value": self.value,
-            "first_id": self.first_id,
-            "other_id": self.other_id,
-            "resolution": self.resolution,
-        }
+        return asdict(self)
 
     def __str__(self) -> str:
         return (
@@ -126,15 +112,11 @@ class ImportReport:
         return total
 
     def as_json(self) -> dict[str, Any]:
+        nested = ("tables", "problems", "conflicts")
+        plain = {item.name: getattr(self, item.name) for item in fields(self)}
         return {
             "ok": self.ok,
-            "source": self.source,
-            "database": self.database,
-            "mode": self.mode,
-            "dry_run": self.dry_run,
-            "unknown_fields_policy": self.unknown_fields_policy,
-            "on_conflict": self.on_conflict,
-            "refused": self.refused,
+            **{name: value for name, value in plain.items() if name not in nested},
             "seconds": round(self.seconds, 3),
             "tables": [stats.as_json() for stats in self.tables],
             "total": self.totals().as_json(),

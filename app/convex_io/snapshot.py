@@ -121,19 +121,25 @@ class Snapshot:
     def documents_entry(table: str) -> str:
         return f"{table}/documents.jsonl"
 
+    def _json_lines(self, entry: str) -> Iterator[tuple[int, Any]]:
+        """The non-empty lines of a small metadata file, decoded; SnapshotError
+        names the line that is not JSON."""
+        for number, raw in self._raw_lines(entry):
+            if raw is not None and not raw.strip():
+                continue
+            try:
+                yield number, json.loads(raw or b"")
+            except ValueError:
+                raise SnapshotError(f"{entry} line {number}: not JSON") from None
+
     def table_numbers(self) -> dict[str, int] | None:
         """``_tables/documents.jsonl`` as {name: number}; None when the export has none."""
         if not self._has(TABLES_ENTRY):
             return None
         numbers: dict[str, int] = {}
-        for number, raw in self._raw_lines(TABLES_ENTRY):
-            if not raw or not raw.strip():
-                continue
-            try:
-                entry = json.loads(raw)
-                name, table_number = entry["name"], entry["id"]
-            except (ValueError, TypeError, KeyError):
-                raise SnapshotError(f"{TABLES_ENTRY} line {number}: not {{name, id}}") from None
+        for number, entry in self._json_lines(TABLES_ENTRY):
+            name = entry.get("name") if isinstance(entry, dict) else None
+            table_number = entry.get("id") if isinstance(entry, dict) else None
             if not isinstance(name, str) or not isinstance(table_number, int) or table_number < 1:
                 raise SnapshotError(f"{TABLES_ENTRY} line {number}: not {{name, id}}")
             if name in numbers:
@@ -167,11 +173,8 @@ class Snapshot:
             return TableDecoder(INFERRED)
         shape: Shape | None = None
         overrides: dict[str, Context] = {}
-        for number, raw in self._raw_lines(entry):
-            if not raw or not raw.strip():
-                continue
+        for number, value in self._json_lines(entry):
             try:
-                value = json.loads(raw)
                 if shape is None:
                     if value == UNIFORM:
                         return TableDecoder(UNIFORM)

@@ -184,26 +184,18 @@ def _to_panel(rule: Field, value: Any) -> Any:
     return value
 
 
+def _same(names: str, kind: str = "same") -> tuple[Field, ...]:
+    """Fields stored under the panel's own names."""
+    return tuple(Field(name, name, kind) for name in names.split())
+
+
 class Users(TableMapping):
     panel = "users"
     model = User
-    fields = tuple(
-        Field(name, name)
-        for name in (
-            "name",
-            "email",
-            "role",
-            "permissions",
-            "phone",
-            "avatar",
-            "isActive",
-            "labels",
-            "createdAt",
-            "lastLogin",
-            "updatedAt",  # the service's own; the panel's schema lacks it
-            "passwordHash",
-            "two_factor_enabled",
-        )
+    # updatedAt is the service's own (the panel's schema lacks it).
+    fields = _same(
+        "name email role permissions phone avatar isActive labels createdAt lastLogin"
+        " updatedAt passwordHash two_factor_enabled"
     )
 
     def finish(self, stored: dict[str, Any], options: Options) -> None:
@@ -230,15 +222,8 @@ class Sessions(TableMapping):
     panel = "user_sessions"
     model = Session
     fields = (
-        Field("user_id", "user_id"),
-        Field("device_info", "device_info"),
-        Field("ip_address", "ip_address"),
-        Field("user_agent", "user_agent"),
-        Field("is_active", "is_active"),
-        Field("last_activity", "last_activity", "ms"),
-        Field("created_at", "created_at", "ms"),
-        Field("revoked_at", "revoked_at", "ms"),
-        Field("revocation_reason", "revocation_reason"),
+        *_same("user_id device_info ip_address user_agent is_active revocation_reason"),
+        *_same("last_activity created_at revoked_at", "ms"),
     )
 
     def finish(self, stored: dict[str, Any], options: Options) -> None:
@@ -260,14 +245,9 @@ class SecurityEvents(TableMapping):
     panel = "security_events"
     model = SecurityEvent
     fields = (
-        Field("event_type", "event_type"),
-        Field("user_id", "user_id"),
-        Field("ip_address", "ip_address"),
-        Field("user_agent", "user_agent"),
-        Field("details", "details", "payload"),
-        Field("severity", "severity"),
-        Field("occurred_at", "occurred_at", "date"),
-        Field("reviewed", "reviewed"),
+        *_same("event_type user_id ip_address user_agent severity reviewed"),
+        *_same("details", "payload"),
+        *_same("occurred_at", "date"),
     )
 
     def to_panel(self, stored: dict[str, Any]) -> dict[str, Any]:
@@ -279,17 +259,16 @@ class SecurityEvents(TableMapping):
 class AuditLogs(TableMapping):
     panel = "audit_logs"
     model = AuditLog
+    # The panel's camelCase audit fields, stored in the service's snake_case.
     fields = (
         Field("userId", "user_id"),
         Field("userName", "user_name"),
-        Field("action", "action"),
-        Field("resource", "resource"),
         Field("resourceId", "resource_id"),
-        Field("changes", "changes", "payload"),
         Field("ipAddress", "ip_address"),
         Field("userAgent", "user_agent"),
-        Field("timestamp", "timestamp", "date"),
-        Field("metadata", "metadata", "payload"),
+        *_same("action resource"),
+        *_same("changes metadata", "payload"),
+        *_same("timestamp", "date"),
     )
 
 

@@ -168,14 +168,17 @@ def panel_data(
     data.tables["audit_logs"] = _audit_logs(rng, counts["audit_logs"], start, ids)
     data.tables["beneficiaries"] = [
         {
-            "_id": convex_id(TABLE_NUMBERS["beneficiaries"], created, rng),
-            "_creationTime": created,
+            **_system("beneficiaries", created, rng),
             "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             "created_by": rng.choice(ids),
         }
         for created in _times(rng, counts["beneficiaries"], start)
     ]
     return data
+
+
+def _system(table: str, created: float, rng: random.Random) -> dict[str, Any]:
+    return {"_id": convex_id(TABLE_NUMBERS[table], created, rng), "_creationTime": created}
 
 
 def _ip(rng: random.Random) -> str:
@@ -186,8 +189,7 @@ def _sessions(rng: random.Random, count: int, start: float, ids: list[str]) -> l
     docs = []
     for created in _times(rng, count, start):
         doc = {
-            "_id": convex_id(TABLE_NUMBERS["user_sessions"], created, rng),
-            "_creationTime": created,
+            **_system("user_sessions", created, rng),
             "user_id": rng.choice(ids),
             "device_info": rng.choice(["Chrome / Windows", "Safari / iOS", "Firefox / Linux"]),
             "ip_address": _ip(rng),
@@ -207,8 +209,7 @@ def _events(rng: random.Random, count: int, start: float, ids: list[str]) -> lis
     docs = []
     for created in _times(rng, count, start):
         doc: dict[str, Any] = {
-            "_id": convex_id(TABLE_NUMBERS["security_events"], created, rng),
-            "_creationTime": created,
+            **_system("security_events", created, rng),
             "event_type": rng.choice(EVENT_TYPES),
             "severity": rng.choice(SEVERITIES),
             "occurred_at": js_iso(int(created)),
@@ -232,8 +233,7 @@ def _audit_logs(
     docs = []
     for created in _times(rng, count, start):
         doc: dict[str, Any] = {
-            "_id": convex_id(TABLE_NUMBERS["audit_logs"], created, rng),
-            "_creationTime": created,
+            **_system("audit_logs", created, rng),
             "userId": rng.choice(ids),
             "userName": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             "action": rng.choice(ACTIONS),

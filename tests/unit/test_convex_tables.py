@@ -98,20 +98,18 @@ def test_sessions_come_without_a_token_inactive_with_their_history() -> None:
     assert back == {**panel, "is_active": False}
 
 
+def event(**fields: Any) -> dict[str, Any]:
+    system = {"_id": OTHER_ID, "_creationTime": 2.25}
+    kind = {"event_type": "2fa_enabled", "severity": "medium", "reviewed": True}
+    return {**system, **kind, "occurred_at": "2025-11-12T16:06:30.123Z", **fields}
+
+
 def test_events_and_audit_logs_convert_times_and_keep_the_panel_fields() -> None:
-    event = {
-        "_id": OTHER_ID,
-        "_creationTime": 2.25,
-        "event_type": "2fa_enabled",
-        "severity": "medium",
-        "occurred_at": "2025-11-12T16:06:30.123Z",
-        "reviewed": True,
-        "details": {"attempts": 3, "score": 2.0, "raw": b"\x00"},
-    }
-    stored = mappings()["security_events"].to_stored(event, Options()).document
+    panel = event(details={"attempts": 3, "score": 2.0, "raw": b"\x00"})
+    stored = mappings()["security_events"].to_stored(panel, Options()).document
     assert stored["occurred_at"] == datetime(2025, 11, 12, 16, 6, 30, 123000, tzinfo=UTC)
     assert stored["reviewed"] is True
-    assert mappings()["security_events"].to_panel(stored) == event
+    assert mappings()["security_events"].to_panel(stored) == panel
 
     log = {
         "_id": OTHER_ID,
@@ -139,17 +137,8 @@ def test_events_and_audit_logs_convert_times_and_keep_the_panel_fields() -> None
 
 
 def test_a_payload_that_is_not_an_object_is_refused() -> None:
-    event = {
-        "_id": OTHER_ID,
-        "_creationTime": 2.0,
-        "event_type": "login_failure",
-        "severity": "low",
-        "occurred_at": "2025-11-12T16:06:30.123Z",
-        "reviewed": False,
-        "details": "free text",
-    }
     with pytest.raises(Invalid, match="details"):
-        mappings()["security_events"].to_stored(event, Options())
+        mappings()["security_events"].to_stored(event(details="free text"), Options())
 
 
 def test_every_fixture_document_comes_back_as_it_was() -> None:
