@@ -36,6 +36,7 @@ class TableCheck:
     skip_lines: set[int] = field(default_factory=set)
     ids: list[str] = field(default_factory=list)
     users: list[UserEntry] = field(default_factory=list)
+    emails: dict[str, str] = field(default_factory=dict)  # as given -> as stored
 
 
 def check_table(
@@ -45,7 +46,7 @@ def check_table(
     check = TableCheck(mapping, stats)
     decoder = snapshot.decoder(mapping.panel)
     stats.era = decoder.era
-    options = Options(derive=False)
+    options = Options(derive=False, emails=check.emails)
     first_line: dict[str, int] = {}
     for number, text in snapshot.lines(mapping.panel):
         stats.read += 1

@@ -14,8 +14,10 @@ so the same import twice leaves the database as it was.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Mapping
+from asyncio import FIRST_COMPLETED
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,6 +37,7 @@ from app.convex_io.values import BadValue
 from app.documents import ID_FIELD, CollectionSource
 
 MODES = ("require-empty", "append", "replace", "upsert")
+IN_FLIGHT = 2  # batches being written at once
 UNKNOWN_FIELDS = ("refuse", "keep", "drop")
 ON_CONFLICT = ("fail", "skip", "keep-first")
 
@@ -185,33 +188,53 @@ class ConvexImporter:
                 " decides them"
             )
 
-    async def _write(self, check: TableCheck, left_out: set[str]) -> None:
-        mapping, stats = check.mapping, check.stats
+    def _batches(
+        self, check: TableCheck, left_out: set[str], options: Options
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The stored documents of one table, in batches (the second pass)."""
+        mapping = check.mapping
         decoder = self.snapshot.decoder(mapping.panel)
-        options = Options(session_history_ms=self.options.session_history_ms)
         keep_unknown = self.options.unknown_fields == "keep"
         batch: list[dict[str, Any]] = []
-        self.progress.start(f"writing {mapping.panel}", stats.read)
+        for number, text in self.snapshot.lines(mapping.panel):
+            self.progress.advance(1)
+            if isinstance(text, BadValue) or number in check.skip_lines:
+                continue
+            try:
+                mapped = mapping.to_stored(decoder.decode(text), options)
+            except (BadValue, Invalid):
+                continue  # reported by the first pass
+            if mapped.document[ID_FIELD] in left_out:
+                continue
+            if keep_unknown:
+                mapped.document.update(mapped.unknown)
+            batch.append(mapped.document)
+            if len(batch) >= self.options.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    async def _write(self, check: TableCheck, left_out: set[str]) -> None:
+        """A pipeline: the next batch is decoded and mapped in a thread while
+        up to ``IN_FLIGHT`` batches are with the database, so the database
+        never waits for this process (they use different cores)."""
+        stats = check.stats
+        options = Options(session_history_ms=self.options.session_history_ms, emails=check.emails)
+        batches = self._batches(check, left_out, options)
+        self.progress.start(f"writing {check.mapping.panel}", stats.read)
         started = time.monotonic()
+        writing: set[asyncio.Task[None]] = set()
         try:
-            for number, text in self.snapshot.lines(mapping.panel):
-                self.progress.advance(1)
-                if isinstance(text, BadValue) or number in check.skip_lines:
-                    continue
-                try:
-                    mapped = mapping.to_stored(decoder.decode(text), options)
-                except (BadValue, Invalid):
-                    continue  # reported by the first pass
-                if mapped.document[ID_FIELD] in left_out:
-                    continue
-                if keep_unknown:
-                    mapped.document.update(mapped.unknown)
-                batch.append(mapped.document)
-                if len(batch) >= self.options.batch_size:
-                    await self._flush(check, batch)
-                    batch = []
-            if batch:
-                await self._flush(check, batch)
+            upcoming = asyncio.create_task(asyncio.to_thread(next, batches, None))
+            while (batch := await upcoming) is not None:
+                upcoming = asyncio.create_task(asyncio.to_thread(next, batches, None))
+                if len(writing) >= IN_FLIGHT:
+                    done, writing = await asyncio.wait(writing, return_when=FIRST_COMPLETED)
+                    for task in done:
+                        task.result()
+                writing.add(asyncio.create_task(self._flush(check, batch)))
+            await asyncio.gather(*writing)
         finally:
             self.progress.stop()
             stats.seconds += time.monotonic() - started
