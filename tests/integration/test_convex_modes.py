@@ -208,6 +208,10 @@ async def test_kept_fields_are_returned_by_reads_and_dropped_ones_are_not_stored
         ]
         assert imported and all("user_name" in log and "ip_address" in log for log in imported)
         assert any(log["action"] == "VIEW" for log in imported)
+        tagged = {log["_id"]: log["requestId"] for log in small.tables["audit_logs"][::10]}
+        assert {log["_id"]: log.get("requestId") for log in imported if log["_id"] in tagged} == (
+            tagged
+        )
         events = (await client.get("/api/security-events", params={"limit": 100})).json()
         assert all("reviewed" in e for e in events["documents"] if e["_id"].startswith("n"))
 

@@ -90,6 +90,7 @@ class PanelData:
     secrets: dict[str, Secret] = field(default_factory=dict)  # email -> its password
     duplicate: tuple[str, str] | None = None  # (_id of the earlier, _id of the later)
     unknown_fields: dict[str, int] = field(default_factory=dict)  # users field -> count
+    # audit_logs have "requestId" on every tenth, with unknown fields
 
 
 def _times(rng: random.Random, count: int, start: float) -> list[float]:
@@ -166,6 +167,9 @@ def panel_data(
     data.tables["user_sessions"] = _sessions(rng, counts["sessions"], start, ids)
     data.tables["security_events"] = _events(rng, counts["events"], start, ids)
     data.tables["audit_logs"] = _audit_logs(rng, counts["audit_logs"], start, ids)
+    if unknown_fields:  # a later panel's audit field
+        for number, log in enumerate(data.tables["audit_logs"][::10]):
+            log["requestId"] = f"req-{number}"
     data.tables["beneficiaries"] = [
         {
             **_system("beneficiaries", created, rng),
