@@ -1,4 +1,5 @@
-"""Litestar CLI plugin: ``litestar tokens …``, ``litestar users …``, ``litestar db …``.
+"""Litestar CLI plugin: ``litestar tokens …``, ``litestar users …``, ``litestar db …``
+(the Convex import and export: ``app/cli_convex.py``).
 
 Run as ``litestar tokens create NAME --scope users:read`` (the app factory in
 ``app/asgi.py`` is found by Litestar's discovery; ``--app app.asgi:create_app``
@@ -15,6 +16,7 @@ import click
 from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
+from app.cli_convex import add_convex_commands
 from app.config import get_settings
 from app.container import Container
 from app.errors import MESSAGES, AppError, ValidationError
@@ -105,3 +107,5 @@ class ManagementCLI(CLIPluginProtocol):
         def reindex_search(app: Litestar) -> None:
             count = _run(app, lambda s: s.users.reindex_search())
             click.echo(f"re-indexed {count} user(s)")
+
+        add_convex_commands(db, _run)

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def now_ms() -> float:
@@ -30,3 +30,38 @@ def iso(moment: datetime) -> str:
         f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
         f".{t.microsecond // 1000:03d}Z"
     )
+
+
+# JavaScript's toISOString() form, exactly (the panel's Convex documents hold
+# their times so: "2025-11-12T16:06:30.123Z"), to and from whole milliseconds.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def parse_js_iso(text: str) -> int:
+    """Whole ms since the epoch of an ISO-8601 time that names its zone;
+    ValueError for anything else, or a time finer than a millisecond (which
+    neither a BSON date nor a JavaScript Date could hold)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not an ISO-8601 time") from None  # the text stays out of the message
+    if moment.tzinfo is None:
+        raise ValueError("the time has no time zone")
+    elapsed = moment - _EPOCH
+    if elapsed % _MS:
+        raise ValueError("the time is finer than a millisecond")
+    return elapsed // _MS
+
+
+def js_iso(ms: int) -> str:
+    return iso(_EPOCH + timedelta(milliseconds=ms))
+
+
+def datetime_of_ms(ms: int) -> datetime:
+    """Exact, unlike ``ms_to_datetime`` (a float division)."""
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def ms_of_datetime(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MS

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
-from app.audit.models import AuditFilters
+from app.audit.models import AuditFilters, AuditLog
 from app.audit.schemas import AuditLogOut, AuditLogPage
 from app.audit.service import AuditLogs
+from app.documents.extras import convert_keeping_extras, declared_fields
 from app.query_params import Actor, Cursor, Limit, Word
 from app.security.guards import admin_only
+
+# Fields an import kept (not in the model) are returned as stored.
+_DECLARED = declared_fields(AuditLog)
 
 
 class AuditController(Controller):
@@ -33,7 +36,7 @@ class AuditController(Controller):
         )
         page = await audit_logs.newest(filters, limit=limit, cursor=cursor)
         return AuditLogPage(
-            documents=msgspec.convert(page.documents, list[AuditLogOut]),
+            documents=[convert_keeping_extras(d, AuditLogOut, _DECLARED) for d in page.documents],
             continueCursor=page.continue_cursor,
             isDone=page.is_done,
         )

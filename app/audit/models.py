@@ -16,6 +16,12 @@ class AuditLog(ConvexDocument):
     resource_id: str
     timestamp: datetime
     changes: dict[str, Any] | None = None
+    # The panel's own audit fields (userName, ipAddress, userAgent, metadata),
+    # kept from its logs.
+    user_name: str | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None
+    metadata: dict[str, Any] | None = None
 
     class Settings:
         name = "audit_logs"

@@ -17,6 +17,10 @@ class AuditLogOut(msgspec.Struct, omit_defaults=True):
     resource_id: str = ""
     timestamp: datetime | None = None
     changes: dict[str, Any] | None = None
+    user_name: str | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None
+    metadata: dict[str, Any] | None = None
 
 
 class AuditLogPage(msgspec.Struct):

@@ -21,6 +21,7 @@ class Session(ConvexDocument):
     token_hash: str
     ip_address: str | None = None
     user_agent: str | None = None
+    device_info: str | None = None  # kept from the panel's user_sessions
     created_at: float
     last_activity: float
     expires_at: float

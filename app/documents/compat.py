@@ -75,3 +75,20 @@ def ms_time(ms: float) -> float:
     nx-27017 keeps such a float to about 0.01 ms, so a time is compared with
     the value read back, never with the one written."""
     return float(ms)
+
+
+def replaced_by_reinsert(document: Mapping[str, Any]) -> bool:
+    """README: "Replacing a document that holds bytes fails". nx-27017 answers
+    "Object of type bytes is not JSON serializable" to a replace (not to an
+    insert): such a document is replaced by a delete and an insert."""
+    return _holds_bytes(document)
+
+
+def _holds_bytes(value: Any) -> bool:
+    if isinstance(value, bytes):
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_bytes(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_bytes(item) for item in value)
+    return False

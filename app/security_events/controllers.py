@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
+from app.documents.extras import convert_keeping_extras, declared_fields
 from app.query_params import Actor, Cursor, Limit, Word
 from app.security.guards import admin_only
-from app.security_events.models import SecurityEventFilters, Severity
+from app.security_events.models import SecurityEvent, SecurityEventFilters, Severity
 from app.security_events.schemas import SecurityEventOut, SecurityEventPage
 from app.security_events.service import SecurityEvents
+
+# Fields an import kept (not in the model) are returned as stored.
+_DECLARED = declared_fields(SecurityEvent)
 
 
 class SecurityEventsController(Controller):
@@ -34,7 +37,9 @@ class SecurityEventsController(Controller):
         filters = SecurityEventFilters(user_id=user_id, event_type=event_type, severity=severity)
         page = await security_events.newest(filters, limit=limit, cursor=cursor)
         return SecurityEventPage(
-            documents=msgspec.convert(page.documents, list[SecurityEventOut]),
+            documents=[
+                convert_keeping_extras(d, SecurityEventOut, _DECLARED) for d in page.documents
+            ],
             continueCursor=page.continue_cursor,
             isDone=page.is_done,
         )

@@ -19,6 +19,7 @@ class SecurityEvent(ConvexDocument):
     occurred_at: datetime
     details: dict[str, Any] | None = None
     severity: Severity
+    reviewed: bool | None = None  # the panel's flag, kept from its events
 
     class Settings:
         name = "security_events"

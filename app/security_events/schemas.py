@@ -18,6 +18,7 @@ class SecurityEventOut(msgspec.Struct, omit_defaults=True):
     ip_address: str | None = None
     user_agent: str | None = None
     details: dict[str, Any] | None = None
+    reviewed: bool | None = None
 
 
 class SecurityEventPage(msgspec.Struct):

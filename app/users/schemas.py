@@ -7,11 +7,13 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from app.documents.extras import convert_keeping_extras, declared_fields
 from app.errors import ValidationError
 from app.rows import UserRow
 from app.security.password_policy import MIN_CHARACTERS
 from app.security.passwords import MAX_PASSWORD_BYTES
 from app.users.emails import InvalidEmail, normalize_email
+from app.users.models import User
 
 
 class UserOut(msgspec.Struct, omit_defaults=True):
@@ -34,9 +36,13 @@ class UserOut(msgspec.Struct, omit_defaults=True):
     two_factor_enabled: bool | None = None
 
 
+_DECLARED = declared_fields(User)
+
+
 def user_out(document: UserRow) -> UserOut:
-    # Unknown keys (passwordHash, searchTokens) are dropped by the conversion.
-    return msgspec.convert(document, UserOut)
+    # Model fields UserOut leaves out (passwordHash, searchTokens) are dropped;
+    # fields an import kept (not in the model) are returned as stored.
+    return convert_keeping_extras(document, UserOut, _DECLARED)
 
 
 # --- input ---------------------------------------------------------------------

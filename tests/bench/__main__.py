@@ -1,5 +1,6 @@
 """``scripts/bench``: the load benchmark (``--quick`` or full); ``scripts/bench
-micro``: the in-process costs of the input checks."""
+micro``: the in-process costs of the input checks; ``scripts/bench import``:
+the Convex import of a large export."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 import sys
 
 import tests.bench
-from tests.bench import micro
+from tests.bench import imports, micro
 from tests.bench.run import run
 
 
@@ -16,11 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["micro"]:
         return micro.main(argv[1:])
+    if argv[:1] == ["import"]:
+        return imports.main(argv[1:])
     doc = tests.bench.__doc__ or ""
     parser = argparse.ArgumentParser(
         prog="scripts/bench",
         description=doc.split("\n", 1)[0],
-        epilog="`scripts/bench micro [--help]`: the in-process costs of the input checks",
+        epilog="`scripts/bench micro [--help]`: the in-process costs of the input checks;"
+        " `scripts/bench import [--users N]`: the Convex import",
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes (< 5 min, 2 cores)")
     parser.add_argument(

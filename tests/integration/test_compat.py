@@ -70,3 +70,14 @@ async def test_changing_times_are_numbers(store: Store) -> None:
     stored = await store.db.timed.find_one({"_id": "t", "last": {"$gt": now - 1}})
     assert stored is not None and isinstance(stored["last"], float)
     assert abs(stored["last"] - now) < 0.01  # nx-27017 keeps about 0.01 ms
+
+
+async def test_a_document_holding_bytes_is_replaced_by_delete_and_insert(store: Store) -> None:
+    """README: "Replacing a document that holds bytes fails"."""
+    await store.db.blobs.insert_one({"_id": "b", "meta": {"raw": b"\x00"}, "n": 1})
+    new = {"_id": "b", "meta": {"raw": [b"\x01"]}, "n": 2}
+    assert compat.replaced_by_reinsert(new)
+    assert not compat.replaced_by_reinsert({"_id": "c", "meta": {"tags": ["x", 1]}})
+    await store.db.blobs.delete_one({"_id": "b"})
+    await store.db.blobs.insert_one(new)
+    assert await store.db.blobs.find_one({"_id": "b"}) == new

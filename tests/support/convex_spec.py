@@ -5,6 +5,8 @@ so the two only agree if both follow the spec."""
 
 from __future__ import annotations
 
+import random
+
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 VALID_LENGTHS = (31, 32, 34, 36, 37)
 DAY_MS = 24 * 60 * 60 * 1000
@@ -79,3 +81,10 @@ def day(internal_id: bytes) -> int:
 def table_number(text: str) -> int | None:
     decoded = decode(text)
     return decoded[0] if decoded else None
+
+
+def fixture_id(table_number: int, creation_time_ms: float, rng: random.Random) -> str:
+    """A Convex ID as the deployment would have minted it (for fixtures):
+    reproducible from ``rng``, its day from ``creation_time_ms``."""
+    day_bytes = int(creation_time_ms // DAY_MS).to_bytes(2, "big")
+    return encode(table_number, rng.randbytes(14) + day_bytes)
