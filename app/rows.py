@@ -51,6 +51,7 @@ class SessionRow(DocumentRow):
     is_active: NotRequired[bool]
     revoked_at: NotRequired[float]
     revocation_reason: NotRequired[str]
+    device_info: NotRequired[str]
     purge_at: datetime
 
 
@@ -71,6 +72,10 @@ class AuditLogRow(DocumentRow):
     resource_id: str
     timestamp: datetime
     changes: NotRequired[dict[str, Any]]
+    user_name: NotRequired[str]
+    ip_address: NotRequired[str]
+    user_agent: NotRequired[str]
+    metadata: NotRequired[dict[str, Any]]
 
 
 class SecurityEventRow(DocumentRow):
@@ -81,6 +86,7 @@ class SecurityEventRow(DocumentRow):
     occurred_at: datetime
     details: NotRequired[dict[str, Any]]
     severity: str
+    reviewed: NotRequired[bool]
 
 
 class ServiceTokenRow(DocumentRow):
