@@ -136,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     # Relative paths of the settings mean what they mean to scripts/serve (the
     # repository root); relative paths on the command line are the caller's.
     os.environ["APP_DATA_DIR"] = str(Path(settings.data_dir).resolve())
+    get_settings.cache_clear()
+    settings = get_settings()
     sys.path.insert(0, str(ROOT))
     if os.environ.get(CALLER_DIR):
         os.chdir(os.environ[CALLER_DIR])

@@ -53,10 +53,13 @@ def test_without_a_service_the_command_runs_its_own_engine_under_the_lock(
 ) -> None:
     engine_port = free_port()
     data_dir = workdir / "data"
-    env = fresh_env(APP_DATA_DIR=str(data_dir), APP_ENGINE_PORT=str(engine_port))
+    # A relative setting means what it means to scripts/serve: from the repository root.
+    relative = os.path.relpath(data_dir, ROOT)
+    env = fresh_env(APP_DATA_DIR=relative, APP_ENGINE_PORT=str(engine_port))
     done = manage(workdir, env, "db", "import-convex", "snapshot.zip", *FORGIVING)
     assert done.returncode == 0, done.stderr
     assert f"database: embedded engine at mongodb://127.0.0.1:{engine_port}/" in done.stderr
+    assert f"(data in {data_dir.resolve()}, database panel_users)" in done.stderr
     assert "started for this command" in done.stderr
     assert "Traceback" not in done.stderr
     assert "users" in done.stdout and "documents/s" in done.stdout
