@@ -14,6 +14,7 @@ from app.convex_io.snapshot import Snapshot
 from app.convex_io.tables import Invalid, Options, TableMapping
 from app.convex_io.values import BadValue
 from app.documents import CREATION_TIME, ID_FIELD
+from app.documents.ids import table_of
 
 LOOKUP_BATCH = 1000
 
@@ -48,6 +49,8 @@ def check_table(
     stats.era = decoder.era
     options = Options(derive=False, emails=check.emails)
     first_line: dict[str, int] = {}
+    # Every _id of a table carries the table's number (CONVEX.md §2.8).
+    table_number = (snapshot.table_numbers() or {}).get(mapping.panel)
     for number, text in snapshot.lines(mapping.panel):
         stats.read += 1
         if stats.read % 512 == 0:
@@ -68,6 +71,13 @@ def check_table(
             continue
         stored = mapped.document
         document_id = stored[ID_FIELD]
+        carried = table_of(document_id)
+        if table_number is not None and carried not in (None, table_number):
+            reason = (
+                f"_id is an ID of table number {carried}, not of {mapping.panel} ({table_number})"
+            )
+            check.problems.append(Problem(mapping.panel, number, document_id, reason))
+            continue
         if document_id in first_line:
             reason = f"the same _id as line {first_line[document_id]}"
             check.problems.append(Problem(mapping.panel, number, document_id, reason))

@@ -175,3 +175,22 @@ async def test_documents_keep_their_ids_creation_times_and_value_types(
     assert {t["era"] for t in report["tables"] if t["table"] in FOUR} == {era}
     assert report["total"]["documents_per_second"] > 0
     assert "documents/s" in output and "writing audit_logs" in output  # summary, progress
+
+
+async def test_an_id_of_another_table_is_a_bad_line_and_other_numbers_are_refused(
+    cli_env: Settings, store: Store, tmp_path: Path
+) -> None:
+    data = panel_data(12, duplicate_email=False, unknown_fields=False)
+    # A user whose _id is an ID of the sessions table: not a users ID.
+    data.tables["users"][1]["_id"] = data.tables["user_sessions"][0]["_id"]
+    export = write_export(data, tmp_path / "mixed.zip")
+    code, output = await import_convex(export, report=tmp_path / "mixed.json")
+    assert code == 1 and "_id is an ID of table number" in output
+    assert sum((await counts(store)).values()) == 0
+
+    # A database that remembers other numbers holds another deployment's documents.
+    await store.db.convex_tables.insert_one({"_id": "users", "number": 10999})
+    clean = panel_data(12, seed=2, duplicate_email=False, unknown_fields=False)
+    code, output = await import_convex(write_export(clean, tmp_path / "other.zip"))
+    assert code == 1 and "another deployment" in output
+    assert sum((await counts(store)).values()) == 0
