@@ -75,12 +75,26 @@ class ManagementCLI(CLIPluginProtocol):
         def users() -> None:
             pass
 
-        @users.command("create-admin", help="Create an active admin (password asked, not echoed).")
+        @users.command(
+            "create-admin",
+            help="Create an active admin (the password is asked once the database is"
+            " found, and not echoed); --promote makes an existing user an admin instead.",
+        )
         @click.option("--email", required=True)
-        @click.password_option()
-        def create_admin(app: Litestar, email: str, password: str) -> None:
+        @click.option("--name", default="Administrator", show_default=True)
+        @click.option("--promote", is_flag=True, help="If the user exists, make them an admin.")
+        def create_admin(app: Litestar, email: str, name: str, promote: bool) -> None:
             try:
-                created = _run(app, lambda s: s.users.ensure_admin(email, password))
+                if _run(app, lambda s: s.users.exists(email)):
+                    if not promote:
+                        raise click.ClickException(
+                            "a user with that email exists already (--promote makes them an admin)"
+                        )
+                    _run(app, lambda s: s.users.promote_admin(email, CLI_CALLER))
+                    click.echo(f"{email} is now an admin")
+                    return
+                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+                created = _run(app, lambda s: s.users.ensure_admin(email, password, name))
             except ValidationError as exc:
                 raise click.ClickException(exc.message or exc.code) from exc
             click.echo("admin created" if created else "a user with that email exists already")

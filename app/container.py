@@ -158,6 +158,8 @@ class Container:
             self.settings.bootstrap_admin_password,
         )
         if not (email and password):
+            if not await self.users.any_user():
+                self._first_admin_hint()
             return
         try:
             created = await self.users.ensure_admin(email, password)
@@ -167,3 +169,13 @@ class Container:
             return
         if created:
             logger.info("bootstrap admin created")
+
+    def _first_admin_hint(self) -> None:
+        """A new database has nobody who can sign in: say how to get the first admin."""
+        base = f"http://{self.settings.host}:{self.settings.port}"
+        docs = f"; API docs at {base}/schema" if self.settings.docs_enabled else ""
+        logger.warning(
+            "no users yet: create the first admin with"
+            " `scripts/manage users create-admin --email you@example.org --name 'Your Name'`%s",
+            docs,
+        )

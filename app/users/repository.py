@@ -51,6 +51,9 @@ class UsersRepository(PatchableRepository[UserRow]):
     async def get_by_email(self, email: str, *, include_hidden: bool = False) -> UserRow | None:
         return await self.find_one({"email": email}, self._projection(include_hidden))
 
+    async def is_empty(self) -> bool:
+        return await self.find_one({}, {"_id": 1}) is None
+
     async def require_email(self, email: str) -> UserRow:
         user = await self.get_by_email(email)
         if user is None:

@@ -261,14 +261,27 @@ class UsersService:
         ):
             raise UserNotFound()
 
-    async def ensure_admin(self, email: str, password: str) -> bool:
+    async def any_user(self) -> bool:
+        return not await self.users.is_empty()
+
+    async def exists(self, email: str) -> bool:
+        return await self.users.get_by_email(normalize_email(email)) is not None
+
+    async def promote_admin(self, email: str, by: Caller) -> UserRow:
+        """Make an existing user an active admin (role ``admin`` and ``users:manage``)."""
+        user = await self.get_by_email(email)
+        permissions = sorted({*user.get("permissions", []), ADMIN})
+        changes = {"role": "admin", "permissions": permissions, "isActive": True}
+        return await self.patch(user["_id"], changes, by=by)
+
+    async def ensure_admin(self, email: str, password: str, name: str = "Administrator") -> bool:
         """Create an active admin with this email unless one exists; True if created."""
-        if await self.users.get_by_email(normalize_email(email)) is not None:
+        if await self.exists(email):
             return False
         try:
             await self.create(
                 {
-                    "name": "Administrator",
+                    "name": name,
                     "email": email,
                     "role": "admin",
                     "permissions": ["users:manage"],

@@ -15,12 +15,12 @@ from tests.conftest import make_settings
 from tests.integration.helpers import Store
 
 
-async def run(*args: str, stdin: str | None = None) -> str:
+async def run(*args: str, stdin: str | None = None, code: int = 0) -> str:
     """Invoke the CLI in a thread: the commands run their own event loop."""
 
     def invoke() -> str:
         result = CliRunner().invoke(litestar_group, list(args), input=stdin, catch_exceptions=False)
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == code, result.output
         return result.output
 
     return await asyncio.to_thread(invoke)
@@ -58,16 +58,14 @@ async def test_create_admin_asks_for_the_password(cli_env: Settings, engine: Any
         "create-admin",
         "--email",
         "Boss@Example.org",
+        "--name",
+        "Ayşe Yılmaz",
         stdin="a long admin password\na long admin password\n",
     )
     assert "admin created" in output and "a long admin password" not in output
-    assert "exists already" in await run(
-        "users",
-        "create-admin",
-        "--email",
-        "boss@example.org",
-        stdin="another password!\nanother password!\n",
-    )
+    # An existing user: refused (before any password is asked) unless --promote.
+    refused = await run("users", "create-admin", "--email", "boss@example.org", code=1)
+    assert "exists already" in refused and "--promote" in refused
     settings = make_settings(engine.url, cli_env.database)
     async with AsyncTestClient(create_app(settings)) as client:
         login = await client.post(
@@ -76,6 +74,45 @@ async def test_create_admin_asks_for_the_password(cli_env: Settings, engine: Any
         )
         assert login.status_code == 200
         assert login.json()["data"]["user"]["role"] == "admin"
+        assert login.json()["data"]["user"]["name"] == "Ayşe Yılmaz"
+
+
+async def test_create_admin_promotes_an_existing_user_when_asked(
+    cli_env: Settings, engine: Any
+) -> None:
+    store = Store(cli_env)
+    await store.db.users.insert_one(
+        {
+            "_id": "0" * 23 + "1",
+            "_creationTime": 1.0,
+            "name": "Mehmet Kaya",
+            "email": "mehmet@example.org",
+            "role": "viewer",
+            "permissions": ["reports:read"],
+            "isActive": True,
+        }
+    )
+    output = await run("users", "create-admin", "--email", "Mehmet@example.org", "--promote")
+    assert "is now an admin" in output
+    user = await store.db.users.find_one({"email": "mehmet@example.org"})
+    await store.close()
+    assert user is not None and user["role"] == "admin"
+    assert sorted(user["permissions"]) == ["reports:read", "users:manage"]
+
+
+async def test_create_admin_refuses_a_bad_email_or_a_weak_password(
+    cli_env: Settings, engine: Any
+) -> None:
+    bad_email = await run("users", "create-admin", "--email", "not-an-email", code=1)
+    # Refused before a password is asked for.
+    assert "must be a valid address" in bad_email and "Password" not in bad_email
+    weak = await run(
+        "users", "create-admin", "--email", "new@example.org", stdin="password\npassword\n", code=1
+    )
+    assert "too common" in weak
+    store = Store(cli_env)
+    assert await store.db.users.count_documents({}) == 0
+    await store.close()
 
 
 async def test_reindex_search_rebuilds_the_helpers(

@@ -34,3 +34,16 @@ def test_a_service_that_cannot_start_is_reported_with_its_log(
         ):
             pass
     assert time.monotonic() - started < 25  # the process's exit, not the 30 s timeout
+
+
+def test_an_empty_database_says_how_to_get_the_first_admin(
+    engine: Any, database_name: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "service.log"
+    with running_service(engine.url, database_name, log_file=log) as base_url:
+        deadline = time.monotonic() + 10
+        while "no users yet" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    text = log.read_text()
+    assert "scripts/manage users create-admin --email" in text
+    assert f"API docs at {base_url}/schema" in text
