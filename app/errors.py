@@ -6,7 +6,9 @@ error) into the one error body."""
 from __future__ import annotations
 
 import logging
+import tomllib
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger("app.errors")
@@ -44,83 +46,36 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
-# code -> (English, Turkish); tests/unit/test_error_codes.py checks every member has both.
+# code -> (English, Turkish), from messages.toml (a text file a translator can
+# edit); tests/unit/test_error_codes.py checks every member has both and no
+# other code is there.
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
-    ErrorCode.VALIDATION_ERROR: ("The request is not valid", "İstek geçersiz"),
-    ErrorCode.INVALID_ID: ("The ID is not valid", "Kimlik geçersiz"),
-    ErrorCode.DUPLICATE_KEY: (
-        "A key appears twice in the same JSON object",
-        "Aynı JSON nesnesinde bir anahtar iki kez geçiyor",
-    ),
-    ErrorCode.INVALID_CURSOR: (
-        "The cursor is not valid for this query",
-        "İmleç bu sorgu için geçersiz",
-    ),
-    ErrorCode.UNAUTHENTICATED: ("Authentication is required", "Kimlik doğrulaması gerekli"),
-    ErrorCode.INVALID_CREDENTIALS: ("Invalid email or password", "E-posta veya şifre hatalı"),
-    ErrorCode.FORBIDDEN: ("You do not have permission for this", "Bu işlem için yetkiniz yok"),
-    ErrorCode.ACCOUNT_INACTIVE: ("This account is inactive", "Bu hesap aktif değil"),
-    ErrorCode.NOT_FOUND: ("Not found", "Bulunamadı"),
-    ErrorCode.USER_NOT_FOUND: ("User not found", "Kullanıcı bulunamadı"),
-    ErrorCode.SESSION_NOT_FOUND: ("Session not found", "Oturum bulunamadı"),
-    ErrorCode.METHOD_NOT_ALLOWED: ("Method not allowed", "Yönteme izin verilmiyor"),
-    ErrorCode.EMAIL_TAKEN: ("This email is already in use", "Bu e-posta zaten kullanılıyor"),
-    ErrorCode.IDEMPOTENCY_KEY_REUSED: (
-        "This Idempotency-Key was used for a different request",
-        "Bu Idempotency-Key başka bir istek için kullanıldı",
-    ),
-    ErrorCode.LAST_ADMIN: (
-        "The last user who can manage users cannot lose that right",
-        "Kullanıcıları yönetebilen son kişi bu yetkisini kaybedemez",
-    ),
-    ErrorCode.CONCURRENT_CHANGE: (
-        "Another change of user rights is in progress; try again",
-        "Başka bir yetki değişikliği sürüyor; lütfen tekrar deneyin",
-    ),
-    ErrorCode.PAYLOAD_TOO_LARGE: ("The request body is too large", "İstek gövdesi çok büyük"),
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE: (
-        "The request body must be JSON (Content-Type: application/json)",
-        "İstek gövdesi JSON olmalı (Content-Type: application/json)",
-    ),
-    ErrorCode.ORIGIN_NOT_ALLOWED: (
-        "Requests from this origin are not allowed",
-        "Bu kaynaktan (origin) gelen isteklere izin verilmiyor",
-    ),
-    ErrorCode.ACCOUNT_LOCKED: (
-        "Too many failed attempts; the account is locked for a while",
-        "Çok fazla başarısız deneme; hesap bir süreliğine kilitlendi",
-    ),
-    ErrorCode.RATE_LIMITED: ("Too many requests", "Çok fazla istek"),
-    ErrorCode.SERVICE_BUSY: (
-        "The service is busy; try again shortly",
-        "Hizmet şu anda yoğun; lütfen birazdan tekrar deneyin",
-    ),
-    ErrorCode.INVALID_CURRENT_PASSWORD: (
-        "The current password is not correct",
-        "Mevcut şifre doğru değil",
-    ),
-    ErrorCode.REQUEST_TIMEOUT: (
-        "The request body did not arrive in time",
-        "İstek gövdesi zamanında gelmedi",
-    ),
-    ErrorCode.CLIENT_CLOSED_REQUEST: ("The client closed the request", "İstemci isteği kapattı"),
-    ErrorCode.DATABASE_UNAVAILABLE: (
-        "The database is unavailable; try again shortly",
-        "Veritabanına ulaşılamıyor; lütfen birazdan tekrar deneyin",
-    ),
-    ErrorCode.INTERNAL_ERROR: ("Internal server error", "Sunucu hatası"),
+    ErrorCode(code): (texts["en"], texts["tr"])
+    for code, texts in tomllib.loads(
+        (Path(__file__).parent / "messages.toml").read_text(encoding="utf-8")
+    ).items()
 }
 
 
 class AppError(Exception):
     """Base of every domain error: a code, an HTTP status, optional details.
 
-    One subclass per code that is raised; the code is a class attribute, so
-    a caller never spells one.
+    One subclass per code that is raised, declared in one line
+    (``class X(AppError, code=..., status=...): ...``); the code is a class
+    attribute, so a caller never spells one.
     """
 
     status_code: int = 400
     code: ErrorCode = ErrorCode.VALIDATION_ERROR
+
+    def __init_subclass__(
+        cls, *, code: ErrorCode | None = None, status: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        if status is not None:
+            cls.status_code = status
 
     def __init__(
         self,
@@ -135,9 +90,7 @@ class AppError(Exception):
         super().__init__(message or self.code)
 
 
-class ValidationError(AppError):
-    status_code, code = 400, ErrorCode.VALIDATION_ERROR
-
+class ValidationError(AppError, code=ErrorCode.VALIDATION_ERROR, status=400):
     @classmethod
     def field(cls, field: str, reason: str) -> ValidationError:
         return cls(f"{field}: {reason}", details=[{"field": field, "message": reason}])
@@ -149,44 +102,34 @@ class ValidationError(AppError):
         return cls(details=[{"field": field, "message": message}])
 
 
-class InvalidId(AppError):
-    status_code, code = 400, ErrorCode.INVALID_ID
+class InvalidId(AppError, code=ErrorCode.INVALID_ID, status=400): ...
 
 
-class InvalidCursor(AppError):
-    status_code, code = 400, ErrorCode.INVALID_CURSOR
+class InvalidCursor(AppError, code=ErrorCode.INVALID_CURSOR, status=400): ...
 
 
-class Unauthenticated(AppError):
-    status_code, code = 401, ErrorCode.UNAUTHENTICATED
+class Unauthenticated(AppError, code=ErrorCode.UNAUTHENTICATED, status=401): ...
 
 
-class InvalidCredentials(AppError):
-    status_code, code = 401, ErrorCode.INVALID_CREDENTIALS
+class InvalidCredentials(AppError, code=ErrorCode.INVALID_CREDENTIALS, status=401): ...
 
 
-class Forbidden(AppError):
-    status_code, code = 403, ErrorCode.FORBIDDEN
+class Forbidden(AppError, code=ErrorCode.FORBIDDEN, status=403): ...
 
 
-class AccountInactive(AppError):
-    status_code, code = 403, ErrorCode.ACCOUNT_INACTIVE
+class AccountInactive(AppError, code=ErrorCode.ACCOUNT_INACTIVE, status=403): ...
 
 
-class NotFound(AppError):
-    status_code, code = 404, ErrorCode.NOT_FOUND
+class NotFound(AppError, code=ErrorCode.NOT_FOUND, status=404): ...
 
 
-class UserNotFound(NotFound):
-    code = ErrorCode.USER_NOT_FOUND
+class UserNotFound(NotFound, code=ErrorCode.USER_NOT_FOUND): ...
 
 
-class SessionNotFound(NotFound):
-    code = ErrorCode.SESSION_NOT_FOUND
+class SessionNotFound(NotFound, code=ErrorCode.SESSION_NOT_FOUND): ...
 
 
-class EmailTaken(AppError):
-    status_code, code = 409, ErrorCode.EMAIL_TAKEN
+class EmailTaken(AppError, code=ErrorCode.EMAIL_TAKEN, status=409): ...
 
 
 class TooManyAttempts(AppError):
@@ -200,16 +143,12 @@ class TooManyAttempts(AppError):
         super().__init__(details={"retryAfter": seconds}, headers={"Retry-After": str(seconds)})
 
 
-class InvalidCurrentPassword(AppError):
+class InvalidCurrentPassword(AppError, code=ErrorCode.INVALID_CURRENT_PASSWORD, status=400):
     """A wrong current password on a password change: 400, not 401, so a
     frontend does not take a typo for an expired session."""
 
-    status_code, code = 400, ErrorCode.INVALID_CURRENT_PASSWORD
 
-
-class ServiceBusy(AppError):
-    status_code, code = 503, ErrorCode.SERVICE_BUSY
-
+class ServiceBusy(AppError, code=ErrorCode.SERVICE_BUSY, status=503):
     def __init__(self, retry_after_seconds: int = 1) -> None:
         super().__init__(headers={"Retry-After": str(retry_after_seconds)})
 
@@ -218,8 +157,6 @@ class ServiceBusy(AppError):
 RETRY_AFTER_SECONDS = 5
 
 
-class DatabaseUnavailable(AppError):
-    status_code, code = 503, ErrorCode.DATABASE_UNAVAILABLE
-
+class DatabaseUnavailable(AppError, code=ErrorCode.DATABASE_UNAVAILABLE, status=503):
     def __init__(self) -> None:
         super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

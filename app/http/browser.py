@@ -36,12 +36,10 @@ API_POLICY = b"default-src 'none'; frame-ancestors 'none'"
 HSTS = b"max-age=31536000"
 
 
-class OriginNotAllowed(AppError):
-    status_code, code = 403, ErrorCode.ORIGIN_NOT_ALLOWED
+class OriginNotAllowed(AppError, code=ErrorCode.ORIGIN_NOT_ALLOWED, status=403): ...
 
 
-class UnsupportedMediaType(AppError):
-    status_code, code = 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE
+class UnsupportedMediaType(AppError, code=ErrorCode.UNSUPPORTED_MEDIA_TYPE, status=415): ...
 
 
 def is_json(content_type: str) -> bool:

@@ -34,8 +34,7 @@ _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
 
-class DuplicateJSONKey(AppError):
-    status_code, code = 400, ErrorCode.DUPLICATE_KEY
+class DuplicateJSONKey(AppError, code=ErrorCode.DUPLICATE_KEY, status=400): ...
 
 
 def _invalid(reason: str) -> ValidationError:

@@ -27,10 +27,8 @@ KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 HEADER = "Idempotency-Key"
 
 
-class IdempotencyKeyReused(AppError):
+class IdempotencyKeyReused(AppError, code=ErrorCode.IDEMPOTENCY_KEY_REUSED, status=422):
     """The key was first used for a different request (the draft's 422)."""
-
-    status_code, code = 422, ErrorCode.IDEMPOTENCY_KEY_REUSED
 
     def __init__(self) -> None:
         super().__init__(details=[{"field": HEADER, "message": "used before for another request"}])

@@ -45,12 +45,10 @@ WAIT_SECONDS = 5.0
 LAST_ADMIN_REASON = "would leave no active user with users:manage"
 
 
-class LastAdmin(AppError):
-    status_code, code = 409, ErrorCode.LAST_ADMIN
+class LastAdmin(AppError, code=ErrorCode.LAST_ADMIN, status=409): ...
 
 
-class ConcurrentChange(AppError):
-    status_code, code = 409, ErrorCode.CONCURRENT_CHANGE
+class ConcurrentChange(AppError, code=ErrorCode.CONCURRENT_CHANGE, status=409): ...
 
 
 def privileged_fields(changes: Mapping[str, Any]) -> list[str]:
