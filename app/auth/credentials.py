@@ -17,6 +17,7 @@ from app.errors import AccountInactive, InvalidCredentials
 from app.rows import UserRow
 from app.security.passwords import INTERNAL_CLIENT, Passwords, Verification, check_password_input
 from app.security.principal import Caller, ClientInfo
+from app.security_events.models import EventType
 from app.security_events.recorder import SecurityEventRecorder
 from app.users.emails import normalize_email
 from app.users.repository import UsersRepository
@@ -100,8 +101,7 @@ class Credentials:
         self, client: ClientInfo, user_id: str | None, email: str, reason: str
     ) -> None:
         await self.events.record(
-            "login_failure",
-            "medium",
+            EventType.LOGIN_FAILURE,
             client,
             user_id=user_id,
             details={"email": email, "reason": reason},
@@ -123,8 +123,7 @@ class Credentials:
     async def _unlock(self, user: UserRow, by: Caller) -> int:
         cleared = await self.lockout.clear(user["email"])
         await self.events.record(
-            "account_unlocked",
-            "medium",
+            EventType.ACCOUNT_UNLOCKED,
             by.client,
             user_id=user["_id"],
             details={"by": by.actor, "counters": cleared},

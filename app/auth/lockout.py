@@ -34,6 +34,7 @@ from app.config import Settings
 from app.errors import ErrorCode, TooManyAttempts
 from app.rows import LoginCounterRow
 from app.security.principal import ClientInfo
+from app.security_events.models import EventType
 from app.security_events.recorder import SecurityEventRecorder
 
 MINUTE_MS = 60_000.0
@@ -170,8 +171,7 @@ class Lockout:
             until = attempt.now + counter.lock_ms
             if await self.counters.lock(counter.id, counter.limit, attempt.now, until):
                 await self.events.record(
-                    "account_locked",
-                    "high",
+                    EventType.ACCOUNT_LOCKED,
                     client,
                     user_id=user_id,
                     details={

@@ -15,6 +15,7 @@ from app.rows import UserRow
 from app.security.password_policy import check_new_password
 from app.security.passwords import INTERNAL_CLIENT, Passwords
 from app.security.principal import Caller, ClientInfo, Principal
+from app.security_events.models import EventType
 from app.security_events.recorder import SecurityEventRecorder
 from app.users.repository import PASSWORD_HASH, UsersRepository
 
@@ -71,7 +72,7 @@ class PasswordChanges:
             user["_id"], "password_change", client, actor=actor, except_session_id=keep
         )
         await self.events.record(
-            "password_change", "medium", client, user_id=user["_id"], details={"by": actor}
+            EventType.PASSWORD_CHANGE, client, user_id=user["_id"], details={"by": actor}
         )
         await self.audit.record(
             actor,

@@ -14,6 +14,7 @@ from app.errors import SessionNotFound
 from app.rows import SessionRow, UserRow
 from app.security.principal import Caller, ClientInfo
 from app.security.tokens import MAX_TOKEN_LENGTH, hash_token, new_public_id, new_token
+from app.security_events.models import EventType
 from app.security_events.recorder import SecurityEventRecorder
 from app.users.repository import UsersRepository
 
@@ -71,8 +72,7 @@ class SessionService:
         )
         await self.users.set_fields(user["_id"], {"lastLogin": iso(ms_to_datetime(now))})
         await self.events.record(
-            "login_success",
-            "low",
+            EventType.LOGIN_SUCCESS,
             client,
             user_id=user["_id"],
             details={"sessionId": session["session_id"], "rememberMe": remember_me},
@@ -107,8 +107,7 @@ class SessionService:
         session, user = resolved
         await self.sessions.revoke(user["_id"], session["session_id"], now_ms(), "logout")
         await self.events.record(
-            "logout",
-            "low",
+            EventType.LOGOUT,
             client,
             user_id=user["_id"],
             details={"sessionId": session["session_id"]},
@@ -129,8 +128,7 @@ class SessionService:
         if not revoked:
             raise SessionNotFound()
         await self.events.record(
-            "session_revoked",
-            "medium",
+            EventType.SESSION_REVOKED,
             client,
             user_id=user_id,
             details={"sessionId": session_id, "by": actor},
@@ -150,8 +148,7 @@ class SessionService:
         )
         if count:
             await self.events.record(
-                "session_revoked",
-                "medium",
+                EventType.SESSION_REVOKED,
                 client,
                 user_id=user_id,
                 details={"count": count, "reason": reason, "by": actor},

@@ -19,6 +19,7 @@ from pymongo.errors import PyMongoError
 from app.error_responses import app_error_response
 from app.security.guards import PermissionDenied
 from app.security.requests import ClientResolver
+from app.security_events.models import EventType
 from app.security_events.recorder import SecurityEventRecorder
 
 logger = logging.getLogger("app.security")
@@ -37,8 +38,7 @@ def denial_handler(recorder: SecurityEventRecorder, clients: ClientResolver) -> 
         record = BackgroundTask(
             _record_quietly,
             recorder,
-            "permission_denied",
-            "medium",
+            EventType.PERMISSION_DENIED,
             clients(request),
             key=(principal.actor, exc.needed, method, route),
             user_id=principal.user_id,

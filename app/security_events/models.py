@@ -4,11 +4,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from app.documents import ConvexDocument, by_creation
 
 Severity = Literal["low", "medium", "high", "critical"]
+
+
+class EventType(StrEnum):
+    """What the service records, each with its one severity (``SEVERITY``).
+    Events imported from the panel may carry its own types (``login_attempt``,
+    ``2fa_enabled``, ...): the field stays a string."""
+
+    LOGIN_SUCCESS = "login_success"
+    LOGIN_FAILURE = "login_failure"
+    LOGOUT = "logout"
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_UNLOCKED = "account_unlocked"
+    SESSION_REVOKED = "session_revoked"
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 - an event name, no secret
+    PERMISSION_DENIED = "permission_denied"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_RESTORED = "user_restored"
+
+
+SEVERITY: dict[EventType, Severity] = {
+    EventType.LOGIN_SUCCESS: "low",
+    EventType.LOGOUT: "low",
+    EventType.LOGIN_FAILURE: "medium",
+    EventType.ACCOUNT_UNLOCKED: "medium",
+    EventType.SESSION_REVOKED: "medium",
+    EventType.PASSWORD_CHANGE: "medium",
+    EventType.PERMISSION_DENIED: "medium",
+    EventType.USER_RESTORED: "medium",
+    EventType.ACCOUNT_LOCKED: "high",
+    EventType.USER_DEACTIVATED: "high",
+}
 
 
 class SecurityEvent(ConvexDocument):

@@ -11,7 +11,7 @@ from app.clock import now_ms
 from app.documents import RANDOM_BYTES, DuplicateKey
 from app.redaction import redact
 from app.security.principal import ClientInfo
-from app.security_events.models import Severity
+from app.security_events.models import SEVERITY, EventType
 from app.security_events.repository import SecurityEventsRepository
 
 # Repeats of one event from one actor within this window are counted in the
@@ -25,20 +25,18 @@ class SecurityEventRecorder:
 
     async def record(
         self,
-        event_type: str,
-        severity: Severity,
+        event: EventType,
         client: ClientInfo,
         *,
         user_id: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
         details = redact(details) if details else None
-        await self.repository.insert(_event(event_type, severity, client, user_id, details))
+        await self.repository.insert(_event(event, client, user_id, details))
 
     async def record_counted(
         self,
-        event_type: str,
-        severity: Severity,
+        event: EventType,
         client: ClientInfo,
         *,
         key: tuple[str, ...],
@@ -49,7 +47,7 @@ class SecurityEventRecorder:
         ``details.count``. Shared by every instance: the document's ``_id`` is
         derived from the key and the minute, so the database decides."""
         window = int(now_ms() // AGGREGATION_WINDOW_MS)
-        material = "\x00".join((event_type, *key, str(window))).encode()
+        material = "\x00".join((event, *key, str(window))).encode()
         # A Convex ID of the table like every other event's, its random part
         # taken from the key and its day from the window.
         event_id = self.repository.new_id(
@@ -59,7 +57,7 @@ class SecurityEventRecorder:
         if await self.repository.count_repeat(event_id):
             return
         counted = {**redact(details or {}), "count": 1}
-        document = _event(event_type, severity, client, user_id, counted)
+        document = _event(event, client, user_id, counted)
         try:
             await self.repository.insert(document, doc_id=event_id)
         except DuplicateKey:
@@ -68,16 +66,15 @@ class SecurityEventRecorder:
 
 
 def _event(
-    event_type: str,
-    severity: Severity,
+    event: EventType,
     client: ClientInfo,
     user_id: str | None,
     details: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """A new event document; ``details`` already redacted."""
     return {
-        "event_type": event_type,
-        "severity": severity,
+        "event_type": event.value,
+        "severity": SEVERITY[event],
         "occurred_at": datetime.now(UTC),
         "user_id": user_id,
         "ip_address": client.ip_address,

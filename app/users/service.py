@@ -16,6 +16,7 @@ from app.security.guards import ADMIN
 from app.security.password_policy import check_new_password
 from app.security.passwords import INTERNAL_CLIENT, Passwords
 from app.security.principal import Caller, ClientInfo
+from app.security_events.models import EventType
 from app.security_events.recorder import SecurityEventRecorder
 from app.users.emails import normalize_email
 from app.users.filters import UserFilters
@@ -240,12 +241,12 @@ class UsersService:
     async def _activation_changed(self, user: UserRow, by: Caller) -> None:
         if user.get("isActive"):
             await self.events.record(
-                "user_restored", "medium", by.client, user_id=user["_id"], details={"by": by.actor}
+                EventType.USER_RESTORED, by.client, user_id=user["_id"], details={"by": by.actor}
             )
             return
         await self.sessions.revoke_all(user["_id"], "user_deactivated", by.client, actor=by.actor)
         await self.events.record(
-            "user_deactivated", "high", by.client, user_id=user["_id"], details={"by": by.actor}
+            EventType.USER_DEACTIVATED, by.client, user_id=user["_id"], details={"by": by.actor}
         )
 
     async def deactivate(self, user_id: str, by: Caller) -> UserRow:
