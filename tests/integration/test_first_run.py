@@ -7,9 +7,14 @@ from __future__ import annotations
 import socket
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
+from app.asgi import create_app
+from tests.conftest import make_settings
 from tests.integration.fresh_shell import run, shell_env, workdir
 from tests.support.processes import free_port
 
@@ -99,3 +104,13 @@ def test_manage_help_lists_only_commands_that_belong_here(tmp_path: Path) -> Non
     }
     # `run` started uvicorn without the engine; `sessions` is Litestar's own store.
     assert {"tokens", "users", "db"} <= commands and not {"run", "sessions"} & commands
+
+
+async def test_the_root_leads_to_the_docs_page(
+    client: AsyncTestClient[Litestar], engine: Any, database_name: str
+) -> None:
+    response = await client.get("/", follow_redirects=False)
+    assert response.status_code == 302 and response.headers["location"] == "/schema"
+    without_docs = create_app(make_settings(engine.url, database_name, docs_enabled=False))
+    async with AsyncTestClient(without_docs) as other:
+        assert (await other.get("/", follow_redirects=False)).status_code == 404

@@ -108,6 +108,7 @@ def test_the_quick_start_runs_as_written(tmp_path: Path) -> None:
     report = f"stdout:\n{out.read_text()}\nstderr:\n{err.read_text()[-3000:]}"
     assert code == 0, report
     assert "admin created" in out.read_text(), report
+    assert f"docs: http://127.0.0.1:{port}/schema" in out.read_text(), report
     documents = []
     for line in out.read_text().splitlines():
         try:
