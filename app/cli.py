@@ -1,9 +1,9 @@
 """Litestar CLI plugin: ``litestar tokens …``, ``litestar users …``, ``litestar db …``
 (the Convex import and export: ``app/cli_convex.py``).
 
-Run as ``litestar tokens create NAME --scope users:read`` (the app factory in
-``app/asgi.py`` is found by Litestar's discovery; ``--app app.asgi:create_app``
-names it explicitly).
+Run as ``scripts/manage tokens create NAME --scope users:read`` (``app/manage.py``:
+from any shell, with the database found or started for the command); a bare
+``litestar`` in the project environment reaches only an engine already running.
 """
 
 from __future__ import annotations
