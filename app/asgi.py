@@ -26,7 +26,7 @@ from app.http.body_deadline import BodyDeadline
 from app.http.browser import BrowserSecurity
 from app.http.control_chars import ControlCharacterMiddleware
 from app.http.denials import denial_handler
-from app.http.docs import DOCS_PATH, assets_router, render_plugins
+from app.http.docs import DOCS_PATH, assets_router, render_plugins, root_to_docs
 from app.http.json_body import StrictJSONRequest
 from app.http.middleware import AuthenticationMiddleware
 from app.security.guards import PermissionDenied
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditController,
             SecurityEventsController,
             *([assets_router()] if settings.docs_enabled else []),
+            *([root_to_docs] if settings.docs_enabled else []),
         ],
         dependencies=dependencies(container),
         middleware=[

@@ -1,14 +1,15 @@
 """Litestar CLI plugin: ``litestar tokens …``, ``litestar users …``, ``litestar db …``
 (the Convex import and export: ``app/cli_convex.py``).
 
-Run as ``litestar tokens create NAME --scope users:read`` (the app factory in
-``app/asgi.py`` is found by Litestar's discovery; ``--app app.asgi:create_app``
-names it explicitly).
+Run as ``scripts/manage tokens create NAME --scope users:read`` (``app/manage.py``:
+from any shell, with the database found or started for the command); a bare
+``litestar`` in the project environment reaches only an engine already running.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -83,7 +84,15 @@ class ManagementCLI(CLIPluginProtocol):
         @click.option("--email", required=True)
         @click.option("--name", default="Administrator", show_default=True)
         @click.option("--promote", is_flag=True, help="If the user exists, make them an admin.")
-        def create_admin(app: Litestar, email: str, name: str, promote: bool) -> None:
+        @click.option(
+            "--password-stdin",
+            is_flag=True,
+            help="Read the password from the first line of stdin instead of asking"
+            " (for scripts; never put a password on the command line).",
+        )
+        def create_admin(
+            app: Litestar, email: str, name: str, promote: bool, password_stdin: bool
+        ) -> None:
             try:
                 if _run(app, lambda s: s.users.exists(email)):
                     if not promote:
@@ -93,7 +102,12 @@ class ManagementCLI(CLIPluginProtocol):
                     _run(app, lambda s: s.users.promote_admin(email, CLI_CALLER))
                     click.echo(f"{email} is now an admin")
                     return
-                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+                # A prompt reads the terminal, not a pipe (getpass opens /dev/tty).
+                password = (
+                    sys.stdin.readline().rstrip("\r\n")
+                    if password_stdin
+                    else click.prompt("Password", hide_input=True, confirmation_prompt=True)
+                )
                 created = _run(app, lambda s: s.users.ensure_admin(email, password, name))
             except ValidationError as exc:
                 raise click.ClickException(exc.message or exc.code) from exc

@@ -9,8 +9,8 @@ import secrets
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 # The old panel granted everything to roles whose name contained "ADMIN" or
 # "BAŞKAN"; here the grant is an explicit table that operators can override.
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
 
     # HTTP
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = 64 * 1024
     # One log line per request costs ~8% of a cheap request's CPU (measured);
     # most deployments log requests at their proxy.
@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     mongodb_url: str | None = None
     database: str = "panel_users"
     data_dir: str = "./data"
-    engine_port: int = 27018
+    engine_port: int = Field(default=27018, ge=1, le=65535)
     # One deadline for all the database work of a request (PyMongo CSOT); under
     # it the driver ignores server selection and socket timeouts (app/deadline.py).
     request_timeout_ms: int = Field(default=5000, gt=0)
@@ -221,3 +221,26 @@ def _origin(value: str) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+class BadSetting(Exception):
+    """A bad ``APP_`` variable, as one line naming it (never its value: some are secrets)."""
+
+
+def load_settings() -> Settings:
+    """``get_settings()`` for the entry points: a bad variable raises ``BadSetting``."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False):
+            message = error["msg"].removeprefix("Value error, ")
+            name = f"APP_{str(error['loc'][0]).upper()}" if error["loc"] else ""
+            named = not name or message.startswith(name)
+            problems.append(message if named else f"{name}: {message}")
+        raise BadSetting("; ".join(problems).replace("\n", " ")) from None
+    except SettingsError as exc:
+        # pydantic-settings could not decode a JSON-valued variable.
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"APP_{field.group(1).upper()}" if field else "an APP_ variable"
+        raise BadSetting(f"{name}: {exc.__cause__ or exc}".replace("\n", " ")) from None

@@ -19,12 +19,11 @@ import sys
 from pathlib import Path
 
 import click
-from pydantic import ValidationError
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 from pymongo.uri_parser import parse_uri
 
-from app.config import Settings, get_settings
+from app.config import BadSetting, Settings, get_settings, load_settings
 from app.engine import EmbeddedEngine, EngineError
 from app.errors import DatabaseUnavailable
 from app.instance import DataDirInUse, DataDirLock, read_running
@@ -35,6 +34,14 @@ DATABASE_GROUPS = frozenset({"tokens", "users", "db"})
 # Set by scripts/manage (which works from the repository root): paths given on
 # the command line are the caller's.
 CALLER_DIR = "MANAGE_CALLER_DIR"
+
+
+HELP = """The Panel Users Service's management commands: tokens, users, db.
+
+On the same APP_ settings as scripts/serve; the database is APP_MONGODB_URL,
+else the running service's embedded engine, else one started for the command
+(README, "Management commands"). `scripts/manage users --help` and so on list
+each group's commands."""
 
 
 class Refused(Exception):
@@ -110,6 +117,12 @@ def _run_cli(argv: list[str]) -> int:
     os.environ["LITESTAR_APP"] = "app.asgi:create_app"
     from litestar.cli.main import litestar_group
 
+    # `run` would start uvicorn without the embedded engine (scripts/serve runs
+    # the service), and `sessions` is Litestar's server-side session store,
+    # unrelated to this service's auth sessions: both only mislead here.
+    for misleading in ("run", "sessions"):
+        litestar_group.commands.pop(misleading, None)
+    litestar_group.help = HELP
     try:
         result = litestar_group.main(args=argv, prog_name="scripts/manage", standalone_mode=False)
     except click.ClickException as exc:
@@ -127,11 +140,9 @@ def _run_cli(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        settings = get_settings()
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        name = "APP_" + "_".join(str(part) for part in error["loc"]).upper()
-        print(f"error: {name}: {error['msg']}", file=sys.stderr)
+        settings = load_settings()
+    except BadSetting as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     # Relative paths of the settings mean what they mean to scripts/serve (the
     # repository root); relative paths on the command line are the caller's.

@@ -64,7 +64,9 @@ def ensure_fd_limit(max_connections: int) -> int:
     return allowed
 
 
-def port_problem(host: str, port: int, variable: str) -> str | None:
+def port_problem(
+    host: str, port: int, variable: str, host_variable: str | None = None
+) -> str | None:
     """Why ``host:port`` cannot be ours, or ``None`` when it is free.
 
     granian binds with SO_REUSEPORT, so a second server of the same user would
@@ -83,6 +85,11 @@ def port_problem(host: str, port: int, variable: str) -> str | None:
                     f"port {port} on {host} is already in use by another process; "
                     f"stop it or set {variable} to a free port"
                 )
+            # A name that does not resolve, or an address not of this machine.
+            if host_variable and (
+                isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL
+            ):
+                variable = host_variable
             return f"cannot listen on {host}:{port} ({exc.strerror}); check {variable}"
     return None
 

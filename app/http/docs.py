@@ -12,10 +12,13 @@ from __future__ import annotations
 from importlib.util import find_spec
 from pathlib import Path
 
-from litestar import Router
+from litestar import Router, get
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin, SwaggerRenderPlugin
+from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
+
+from app.security.requests import PUBLIC
 
 DOCS_PATH = "/schema"
 ASSETS_PATH = f"{DOCS_PATH}/assets"
@@ -66,3 +69,9 @@ def assets_router() -> Router:
         cache_control=CacheControlHeader(max_age=3600),
         include_in_schema=False,
     )
+
+
+@get("/", include_in_schema=False, opt={PUBLIC: True}, sync_to_thread=False)
+def root_to_docs() -> Redirect:
+    """``/``, the first URL a new user opens, leads to the docs page."""
+    return Redirect(path=DOCS_PATH)

@@ -1,7 +1,8 @@
 # Sourced by the scripts: make sure uv exists and the environment matches uv.lock.
 # Takes no arguments (the calling script's own arguments are its own).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# -P: the repository, also when scripts/ is reached through a symbolic link.
+cd -P "$(dirname "${BASH_SOURCE[0]}")/../.."
 export PATH="$HOME/.local/bin:$PATH"
 # uv finds Python 3.13 on PATH; pyenv's builds are there only through its shims.
 for pyenv_bin in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.13*/bin; do
