@@ -84,6 +84,7 @@ async def test_a_copy_of_the_stopped_data_directory_restores_everything(tmp_path
             assert back.json() == new_user
             # Its password came back too (the hash is in the copy).
             login = await http.post(
-                "/api/auth/login", json={"email": "kept@example.org", "password": "Kept-backup-2026!"}
+                "/api/auth/login",
+                json={"email": "kept@example.org", "password": "Kept-backup-2026!"},
             )
             assert login.status_code == 200, login.text
