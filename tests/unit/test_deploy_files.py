@@ -18,6 +18,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from app.config import Settings
+from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
@@ -152,10 +153,14 @@ def test_nginx_accepts_the_config(tmp_path: Path) -> None:
     nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
     if nginx is None:
         pytest.fail("nginx is not installed: apt-get install nginx-light (.ci/run does it)")
-    # The compose host names and certificate paths exist only in the containers.
+    # The compose host names and certificate paths exist only in the containers;
+    # nginx -t binds the listening sockets, so they move to free local ports.
     conf = NGINX_CONF.read_text()
     conf = re.sub(r"server app\d:8000", "server 127.0.0.1:9", conf)
     conf = conf.replace("/etc/nginx/tls/", f"{tmp_path}/")
+    conf = re.sub(
+        r"listen (?:127\.0\.0\.1:)?\d+", lambda _: f"listen 127.0.0.1:{free_port()}", conf
+    )
     (tmp_path / "nginx.conf").write_text(conf)
     certificate = [
         "-keyout",
@@ -179,8 +184,11 @@ def test_nginx_accepts_the_config(tmp_path: Path) -> None:
         check=True,
         timeout=60,
     )
+    # Its own error log and pid file: the built-in ones are root's.
+    test_command = [nginx, "-t", "-e", "stderr", "-p", str(tmp_path)]
+    test_command += ["-c", str(tmp_path / "nginx.conf"), "-g", f"pid {tmp_path}/nginx.pid;"]
     result = subprocess.run(
-        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        test_command,
         capture_output=True,
         text=True,
         timeout=60,
@@ -191,7 +199,7 @@ def test_nginx_accepts_the_config(tmp_path: Path) -> None:
     # And it refuses a broken one.
     (tmp_path / "nginx.conf").write_text(conf.replace("client_max_body_size", "client_max_bodysz"))
     broken = subprocess.run(
-        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        test_command,
         capture_output=True,
         text=True,
         timeout=60,
