@@ -1,10 +1,10 @@
-// Run by the compose service mongo-init (mongosh, directly on mongo1), once per
-// `docker compose up`; safe to run again. Initiates the replica set rs0 if it
-// is not yet, waits for a primary, then creates the service's user (or sets
-// its password to APP_DB_PASSWORD) with readWrite on its database only.
+// Run by the compose service mongo-init (mongosh, connected directly to mongo1)
+// on every `docker compose up`; safe to run again. Initiates the replica set
+// rs0 if it is not yet, waits for a primary (whichever member it is), then
+// creates the service's user there, or sets its password to APP_DB_PASSWORD,
+// with readWrite on its database only.
 const env = process.env;
-const admin = db.getSiblingDB("admin");
-admin.auth(env.MONGO_ROOT_USERNAME, env.MONGO_ROOT_PASSWORD);
+db.getSiblingDB("admin").auth(env.MONGO_ROOT_USERNAME, env.MONGO_ROOT_PASSWORD);
 
 let initiated = true;
 try {
@@ -25,20 +25,29 @@ if (!initiated) {
   print("replica set rs0 initiated");
 }
 
-// The user is created on the primary (the one writable node).
-const deadline = Date.now() + 120000;
-while (!db.hello().isWritablePrimary) {
-  if (Date.now() > deadline) throw new Error("no primary within 120 s");
-  sleep(1000);
+// Users are written on the primary; after a failover it need not be mongo1.
+function primaryName() {
+  const members = rs.status().members || [];
+  const primary = members.find((member) => member.stateStr === "PRIMARY");
+  return primary ? primary.name : null;
 }
+const deadline = Date.now() + 120000;
+let name = primaryName();
+while (name === null) {
+  if (Date.now() > deadline) throw new Error("rs0 has no primary after 120 s");
+  sleep(1000);
+  name = primaryName();
+}
+const primary = new Mongo(`mongodb://${name}/?directConnection=true`);
+primary.getDB("admin").auth(env.MONGO_ROOT_USERNAME, env.MONGO_ROOT_PASSWORD);
 
-const appDb = db.getSiblingDB(env.APP_DATABASE);
+const appDb = primary.getDB(env.APP_DATABASE);
 const roles = [{ role: "readWrite", db: env.APP_DATABASE }];
-const options = { writeConcern: { w: "majority", wtimeout: 60000 } };
+const majority = { w: "majority", wtimeout: 60000 };
 if (appDb.getUser(env.APP_DB_USERNAME) === null) {
-  appDb.createUser({ user: env.APP_DB_USERNAME, pwd: env.APP_DB_PASSWORD, roles }, options.writeConcern);
-  print(`user ${env.APP_DB_USERNAME} created on ${env.APP_DATABASE}`);
+  appDb.createUser({ user: env.APP_DB_USERNAME, pwd: env.APP_DB_PASSWORD, roles }, majority);
+  print(`user ${env.APP_DB_USERNAME} created in ${env.APP_DATABASE} on ${name}`);
 } else {
-  appDb.updateUser(env.APP_DB_USERNAME, { pwd: env.APP_DB_PASSWORD, roles }, options.writeConcern);
-  print(`user ${env.APP_DB_USERNAME} updated on ${env.APP_DATABASE}`);
+  appDb.updateUser(env.APP_DB_USERNAME, { pwd: env.APP_DB_PASSWORD, roles }, majority);
+  print(`user ${env.APP_DB_USERNAME} updated in ${env.APP_DATABASE} on ${name}`);
 }
