@@ -30,10 +30,12 @@ def embedded_service(data_dir: Path, log: Path) -> Iterator[str]:
         APP_PORT=str(port),
         APP_ENGINE_PORT=str(free_port()),
         APP_COOKIE_SECURE="false",
+        APP_LEGACY_BCRYPT_COST="4",
     )
     process = start_service(environment, log_file=log)
     try:
-        wait_ready(port, process, timeout=60, log_file=log)
+        # Generous: start-up on a loaded 2-core machine.
+        wait_ready(port, process, timeout=120, log_file=log)
         yield f"http://127.0.0.1:{port}"
     finally:
         # SIGTERM: the service drains, then stops its engine, which closes its files.

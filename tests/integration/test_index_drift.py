@@ -15,7 +15,14 @@ from pymongo import ASCENDING
 
 from app.config import Settings
 from app.container import Container
-from tests.integration.helpers import Store, running_service
+from tests.integration.helpers import Store
+from tests.support.processes import (
+    free_port,
+    service_environment,
+    start_service,
+    stop_process,
+    wait_ready,
+)
 
 ROLE_KEYS = {"role": 1, "_creationTime": 1}
 
@@ -109,10 +116,19 @@ async def test_start_up_with_a_conflicting_index_logs_it_and_serves(
     await store.db.users.create_index([("email", ASCENDING)], name="by_email")
     log = tmp_path / "service.log"
     assert settings.mongodb_url is not None
-    with running_service(settings.mongodb_url, settings.database, log_file=log) as base:
-        async with httpx.AsyncClient(base_url=base) as http:
+    port = free_port()
+    environment = service_environment(
+        settings.mongodb_url, settings.database, port, APP_LEGACY_BCRYPT_COST="4"
+    )
+    process = start_service(environment, log_file=log)
+    try:
+        # Generous: start-up on a loaded 2-core machine.
+        wait_ready(port, process, timeout=120, log_file=log)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             assert (await http.get("/ready")).status_code == 200
             assert (await http.get("/api/auth/me")).status_code == 401
+    finally:
+        stop_process(process)
     text = log.read_text()
     assert "index drift: users.by_email (email) unique=True" in text
     assert "differs (unique)" in text
