@@ -18,6 +18,7 @@ from litestar import Litestar
 from litestar.plugins import CLIPluginProtocol
 
 from app.cli_convex import add_convex_commands
+from app.cli_indexes import add_index_commands
 from app.config import get_settings
 from app.container import Container
 from app.errors import MESSAGES, AppError, ValidationError
@@ -137,3 +138,4 @@ class ManagementCLI(CLIPluginProtocol):
             click.echo(f"re-indexed {count} user(s)")
 
         add_convex_commands(db, _run)
+        add_index_commands(db)

@@ -17,6 +17,7 @@ from pymongo.errors import PyMongoError
 from app.audit.models import AuditLog
 from app.auth.models import LoginCounter, Session
 from app.config import Settings
+from app.documents.indexes import ensure_indexes, model_specs
 from app.errors import DatabaseUnavailable
 from app.idempotency.models import IdempotencyRecord
 from app.security_events.models import SecurityEvent
@@ -68,7 +69,12 @@ class Database:
         self.on_ready: list[Callable[[], Awaitable[None]]] = []
 
     async def initialize(self) -> None:
-        await init_beanie(database=self.database, document_models=DOCUMENT_MODELS)
+        # Indexes are ours, not Beanie's: Beanie creates them in one command that
+        # fails the whole start-up when one differs (app/documents/indexes.py).
+        await init_beanie(
+            database=self.database, document_models=DOCUMENT_MODELS, skip_indexes=True
+        )
+        await ensure_indexes(self.database, model_specs(DOCUMENT_MODELS))
         for callback in self.before_ready:
             await callback()
         self.initialized.set()

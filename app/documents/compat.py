@@ -92,3 +92,10 @@ def _holds_bytes(value: Any) -> bool:
     if isinstance(value, list):
         return any(_holds_bytes(item) for item in value)
     return False
+
+
+def is_engine_index_name(name: str, collection: str, keys: tuple[tuple[str, Any], ...]) -> bool:
+    """README: "Index names are replaced by internal ones" (nx-27017 lists
+    ``by_email`` of ``users`` as ``idx_users_email``): such a name stands for
+    whatever name the index was created with, so it is no drift."""
+    return name == "idx_" + "_".join([collection, *(field for field, _ in keys)])
