@@ -135,6 +135,15 @@ class Settings(BaseSettings):
         default_factory=lambda: dict(DEFAULT_CONVEX_TABLE_NUMBERS)
     )
 
+    # The panel's Convex function API (app/convex_api): its URL prefix ("" turns it
+    # off), the Convex deployment that serves the functions of the tables the
+    # service does not own (unset: they answer "not found"), the deploy key sent
+    # with them (unset: none, as the panel's own calls had), and their time limit.
+    convex_api_prefix: str = Field(default="/convex", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
+    convex_forward_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    convex_deploy_key: str | None = None
+    convex_forward_timeout_seconds: float = Field(default=30.0, gt=0)
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:

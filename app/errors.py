@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
     CLIENT_CLOSED_REQUEST = "CLIENT_CLOSED_REQUEST"
     DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+    CONVEX_UNREACHABLE = "CONVEX_UNREACHABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -107,6 +108,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.DATABASE_UNAVAILABLE: (
         "The database is unavailable; try again shortly",
         "Veritabanına ulaşılamıyor; lütfen birazdan tekrar deneyin",
+    ),
+    ErrorCode.CONVEX_UNREACHABLE: (
+        "The Convex deployment did not answer",
+        "Convex dağıtımı yanıt vermedi",
     ),
     ErrorCode.INTERNAL_ERROR: ("Internal server error", "Sunucu hatası"),
 }
