@@ -10,10 +10,11 @@ body and add Convex's ``message`` field, which the client shows.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, Router, post
 from litestar.exceptions import NotFoundException
+from litestar.params import PathParameter
 
 from app.convex_api.dispatch import ENDPOINTS, BadRequest, ConvexAPI
 from app.deadline import OWN_DEADLINE
@@ -51,9 +52,10 @@ def convex_router(
         status_code=200,
         opt={OWN_DEADLINE: True},  # functions get the request deadline in dispatch
         include_in_schema=False,
-        sync_to_thread=False,
     )
-    async def call(request: Request[Principal, Any, Any], endpoint: str) -> Response[bytes]:
+    async def call(
+        request: Request[Principal, Any, Any], endpoint: Annotated[str, PathParameter()]
+    ) -> Response[bytes]:
         if endpoint not in ENDPOINTS:
             raise NotFoundException()
         caller = Caller(actor=request.user.actor, client=client_resolver(request))
