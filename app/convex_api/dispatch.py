@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.convex_api.forward import Forwarded, Forwarder
-from app.convex_api.functions import FUNCTIONS, OWNED_MODULES, Backends, Function
+from app.convex_api.functions import Backends, Function
 from app.convex_api.paths import BadFunctionPath, FunctionPath, parse_function_path
+from app.convex_api.registry import FUNCTIONS, OWNED_MODULES
 from app.convex_api.validators import ArgumentError
 from app.convex_io.values import BadValue, decode_encoded, to_encoded
 from app.deadline import database_deadline

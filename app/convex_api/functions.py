@@ -1,5 +1,6 @@
 """The panel's Convex functions of ``auth``, ``users`` and ``audit_logs``
-(CONVEX.md §3.3), with its argument validators, on the service's own rules.
+(CONVEX.md §3.3) on the service's own rules; ``registry`` names them with
+their argument validators.
 
 Documents go out in the panel's field names (``app.convex_io.tables``), never
 with ``passwordHash``. Deviations from the panel's Convex code are listed in
@@ -20,7 +21,7 @@ from app.audit.models import AuditFilters
 from app.audit.service import AuditLogs
 from app.auth.credentials import Credentials
 from app.auth.password_changes import PasswordChanges
-from app.convex_api.validators import Object, v
+from app.convex_api.validators import Object
 from app.convex_io.tables import mappings
 from app.documents import TableNumbers
 from app.errors import UserNotFound, ValidationError
@@ -225,94 +226,3 @@ async def list_audit_logs(b: Backends, by: Caller, args: dict[str, Any]) -> Any:
         for log in logs
         if (start is None or log["timestamp"] >= start) and (end is None or log["timestamp"] <= end)
     ]
-
-
-_STR, _BOOL, _NUM = v.string(), v.boolean(), v.number()
-_STRINGS = v.array(v.string())
-_USER_ID = v.id("users")
-_PROFILE = {
-    "phone": v.optional(_STR),
-    "avatar": v.optional(_STR),
-    "labels": v.optional(_STRINGS),
-}
-_ACTION = v.union(*(v.literal(a) for a in ("CREATE", "UPDATE", "DELETE", "VIEW")))
-
-FUNCTIONS: dict[str, Function] = {
-    "auth:getUserByEmail": Function("query", v.object(email=_STR), get_user_by_email),
-    "auth:getCurrentUser": Function(
-        "query", v.object(userId=v.optional(_USER_ID)), get_current_user
-    ),
-    "auth:updateLastLogin": Function("mutation", v.object(userId=_USER_ID), update_last_login),
-    "auth:logout": Function("mutation", v.object(), logout),
-    "auth:verifyCredentials": Function(
-        "mutation",
-        v.object(
-            email=_STR,
-            password=_STR,
-            ipAddress=v.optional(_STR),
-            userAgent=v.optional(_STR),
-        ),
-        verify_credentials,
-    ),
-    "users:list": Function(
-        "query",
-        v.object(
-            search=v.optional(_STR),
-            role=v.optional(_STR),
-            isActive=v.optional(_BOOL),
-            limit=v.optional(_NUM),
-            cursor=v.optional(_STR),
-        ),
-        list_users,
-    ),
-    "users:get": Function("query", v.object(id=_USER_ID), get_user),
-    "users:getByEmail": Function("query", v.object(email=_STR), get_user_by_email),
-    "users:create": Function(
-        "mutation",
-        v.object(
-            name=_STR,
-            email=_STR,
-            role=_STR,
-            permissions=_STRINGS,
-            passwordHash=_STR,
-            isActive=_BOOL,
-            **_PROFILE,
-        ),
-        create_user,
-    ),
-    "users:update": Function(
-        "mutation",
-        v.object(
-            id=_USER_ID,
-            name=v.optional(_STR),
-            email=v.optional(_STR),
-            role=v.optional(_STR),
-            permissions=v.optional(_STRINGS),
-            passwordHash=v.optional(_STR),
-            isActive=v.optional(_BOOL),
-            **_PROFILE,
-        ),
-        update_user,
-    ),
-    "users:remove": Function("mutation", v.object(id=_USER_ID), remove_user),
-    "audit_logs:list": Function(
-        "query",
-        v.object(
-            resourceId=v.optional(_STR),
-            userId=v.optional(_USER_ID),
-            action=v.optional(_ACTION),
-            resource=v.optional(_STR),
-            startDate=v.optional(_STR),
-            endDate=v.optional(_STR),
-            limit=v.optional(_NUM),
-        ),
-        list_audit_logs,
-    ),
-}
-
-# Modules whose functions read or write the service's tables: what is not in
-# FUNCTIONS there is "not found", never forwarded (Convex's copies of these
-# tables go stale once the service owns them).
-OWNED_MODULES = frozenset(
-    {"auth", "users", "audit_logs", "security_audit", "two_factor_auth", "seed"}
-)

@@ -44,11 +44,15 @@ async def test_without_a_deployment_other_functions_are_not_found(
     assert other.status_code == 404 and other.json()["message"] == other.json()["error"]
 
 
-async def test_the_api_can_be_turned_off(settings: Settings) -> None:
-    app = create_app(settings.model_copy(update={"convex_api_prefix": ""}))
-    async with AsyncTestClient(app) as client:
-        response = await client.post("/convex/api/query", json=body("users:list"), headers=AUTH)
-    assert response.status_code == 404
+async def test_the_api_can_be_moved_and_turned_off(settings: Settings) -> None:
+    answers = []
+    for prefix in ("/panel-data", ""):
+        app = create_app(settings.model_copy(update={"convex_api_prefix": prefix}))
+        async with AsyncTestClient(app) as client:
+            for path in ("/panel-data/api/query", "/convex/api/query"):
+                response = await client.post(path, json=body("users:list"), headers=AUTH)
+                answers.append(response.status_code)
+    assert answers == [200, 404, 404, 404]
 
 
 async def test_no_hash_leaves_through_any_function(
