@@ -19,6 +19,7 @@ from app.convex_api.validators import ArgumentError
 from app.convex_io.values import BadValue, decode_encoded, to_encoded
 from app.deadline import database_deadline
 from app.errors import MESSAGES, AppError, ErrorCode, ValidationError
+from app.http.control_chars import check_json_body
 from app.security.principal import Caller
 
 ENDPOINTS = ("query", "mutation", "action", "function")
@@ -105,6 +106,7 @@ class ConvexAPI:
                     " `npx convex dev` or `npx convex deploy`?"
                 )
             return await self.forwarder.forward(endpoint, raw, convex_client)
+        check_json_body(raw)  # the service's rule for what it keeps (400)
         args = self._args(body.get("args", {}))
         if endpoint != "function" and function.kind != endpoint:
             return _function_error(

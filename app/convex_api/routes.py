@@ -19,6 +19,7 @@ from litestar.params import PathParameter
 from app.convex_api.dispatch import ENDPOINTS, BadRequest, ConvexAPI
 from app.deadline import OWN_DEADLINE
 from app.errors import ValidationError
+from app.http.control_chars import OWN_CONTROL_CHECK
 from app.security.guards import allow
 from app.security.principal import Caller, Principal
 from app.security.requests import ClientResolver
@@ -50,7 +51,9 @@ def convex_router(
         ["/api/{endpoint:str}", "//api/{endpoint:str}"],
         guards=[allow(None, scope=SCOPE)],
         status_code=200,
-        opt={OWN_DEADLINE: True},  # functions get the request deadline in dispatch
+        # Functions get the request deadline, and their args the control-character
+        # check, in dispatch; forwarded calls neither.
+        opt={OWN_DEADLINE: True, OWN_CONTROL_CHECK: True},
         include_in_schema=False,
     )
     async def call(

@@ -81,3 +81,17 @@ async def test_no_hash_leaves_through_any_function(
     assert verified.json()["value"]["_id"] == user["_id"]
     stored = await store.user(user["_id"])
     assert stored is not None and stored["phone"] == "+90 555 111 2233"
+
+
+async def test_control_characters_in_the_services_own_functions_are_400(
+    client: AsyncTestClient[Any],
+) -> None:
+    response = await client.post(
+        "/convex/api/query",
+        json=body("users:getByEmail", email="a@example.org\u0000"),
+        headers=AUTH,
+    )
+    assert response.status_code == 400
+    assert response.json()["details"] == [
+        {"field": "args[0].email", "message": "must not contain control characters"}
+    ]

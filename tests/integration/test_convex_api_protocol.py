@@ -42,7 +42,7 @@ VALUES = {
     "neg0": f64(-0.0),
     "bytes": {"$bytes": "AQID"},
     "half": 1.5,
-    "text": "Işık ş",
+    "text": "Işık ş\nikinci satır\t",  # other tables' text passes unchanged
     "list": [None, True, {"deep": i64(2**62)}],
 }
 
