@@ -95,3 +95,29 @@ async def test_control_characters_in_the_services_own_functions_are_400(
     assert response.json()["details"] == [
         {"field": "args[0].email", "message": "must not contain control characters"}
     ]
+
+
+async def test_the_lockout_answers_in_structured_errors(
+    client: AsyncTestClient[Any], store: Store
+) -> None:
+    """verifyCredentials counts per account and client address (ipAddress)."""
+    await store.add_user("locked@example.org")
+    args = {"email": "locked@example.org", "password": "wrong", "ipAddress": "198.51.100.7"}
+    errors = []
+    for _ in range(6):
+        response = await client.post(
+            "/convex/api/mutation", json=body("auth:verifyCredentials", **args), headers=AUTH
+        )
+        assert response.status_code == 200
+        errors.append(response.json())
+    assert errors[0]["errorData"]["code"] == "INVALID_CREDENTIALS"
+    assert errors[0]["errorData"]["details"] == {"remainingAttempts": 4.0}  # a JS number
+    assert errors[-1]["errorData"]["code"] == "ACCOUNT_LOCKED"
+    assert errors[-1]["errorData"]["details"]["retryAfter"] > 0
+    # Another client address is not locked out of the account.
+    other = await client.post(
+        "/convex/api/mutation",
+        json=body("auth:verifyCredentials", **{**args, "ipAddress": "198.51.100.8"}),
+        headers=AUTH,
+    )
+    assert other.json()["errorData"]["code"] == "INVALID_CREDENTIALS"
