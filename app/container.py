@@ -158,7 +158,9 @@ class Container:
         if settings.convex_forward_url:
             forwarder = Forwarder(
                 settings.convex_forward_url,
-                settings.convex_deploy_key,
+                settings.convex_deploy_key.get_secret_value()
+                if settings.convex_deploy_key
+                else None,
                 settings.convex_forward_timeout_seconds,
             )
         backends = Backends(
