@@ -19,6 +19,7 @@ from app.auth.controllers import AuthController
 from app.cli import ManagementCLI
 from app.config import Settings, get_settings
 from app.container import Container
+from app.convex_api.routes import convex_router
 from app.db import database_lifespan
 from app.deadline import RequestDeadline
 from app.error_responses import EXCEPTION_HANDLERS
@@ -81,9 +82,30 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 yield
         finally:
             container.passwords.close()
+            if settings.convex_api_prefix and container.convex_api.forwarder:
+                await container.convex_api.forwarder.close()
+
+    exception_handlers = {
+        **EXCEPTION_HANDLERS,
+        PermissionDenied: denial_handler(container.security_events, container.client_resolver),
+    }
+    # The panel's ConvexHttpClient (app/convex_api), under its own prefix.
+    convex = (
+        [
+            convex_router(
+                settings.convex_api_prefix,
+                container.convex_api,
+                container.client_resolver,
+                exception_handlers,
+            )
+        ]
+        if settings.convex_api_prefix
+        else []
+    )
 
     return Litestar(
         route_handlers=[
+            *convex,
             SystemController,
             AuthController,
             InternalController,
@@ -112,10 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[browser.before_send],
         lifespan=[lifespan],
         plugins=[ManagementCLI()],
-        exception_handlers={
-            **EXCEPTION_HANDLERS,
-            PermissionDenied: denial_handler(container.security_events, container.client_resolver),
-        },
+        exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,
         request_class=StrictJSONRequest,
         # None: no /schema page, assets or document (APP_DOCS_ENABLED=false).

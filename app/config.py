@@ -9,7 +9,7 @@ import secrets
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 # The old panel granted everything to roles whose name contained "ADMIN" or
@@ -134,6 +134,15 @@ class Settings(BaseSettings):
     convex_table_numbers: Annotated[dict[str, int], NoDecode] = Field(
         default_factory=lambda: dict(DEFAULT_CONVEX_TABLE_NUMBERS)
     )
+
+    # The panel's Convex function API (app/convex_api): its URL prefix ("" turns it
+    # off), the Convex deployment that serves the functions of the tables the
+    # service does not own (unset: they answer "not found"), the deploy key sent
+    # with them (unset: none, as the panel's own calls had), and their time limit.
+    convex_api_prefix: str = Field(default="/convex", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
+    convex_forward_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    convex_deploy_key: SecretStr | None = None  # never in a repr or a log
+    convex_forward_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

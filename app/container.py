@@ -14,6 +14,9 @@ from app.auth.password_changes import PasswordChanges
 from app.auth.repository import LoginCountersRepository, SessionsRepository
 from app.auth.sessions import SessionService
 from app.config import Settings
+from app.convex_api.dispatch import ConvexAPI
+from app.convex_api.forward import Forwarder
+from app.convex_api.functions import Backends
 from app.db import Database
 from app.documents import ConvexTables, CursorCodec, Repository, TableNumbers
 from app.errors import ValidationError
@@ -147,6 +150,29 @@ class Container:
     @cached_property
     def service_tokens(self) -> ServiceTokens:
         return ServiceTokens(self.settings, self.service_tokens_repository)
+
+    @cached_property
+    def convex_api(self) -> ConvexAPI:
+        settings = self.settings
+        forwarder = None
+        if settings.convex_forward_url:
+            forwarder = Forwarder(
+                settings.convex_forward_url,
+                settings.convex_deploy_key.get_secret_value()
+                if settings.convex_deploy_key
+                else None,
+                settings.convex_forward_timeout_seconds,
+            )
+        backends = Backends(
+            users=self.users,
+            password_changes=self.password_changes,
+            credentials=self.credentials,
+            audit_logs=self.audit_logs,
+            events=self.security_events,
+            tables=self.table_numbers,
+            max_bcrypt_cost=settings.legacy_bcrypt_cost,
+        )
+        return ConvexAPI(backends, forwarder, settings.request_timeout_ms / 1000)
 
     @cached_property
     def authenticator(self) -> Authenticator:

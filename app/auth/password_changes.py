@@ -54,6 +54,12 @@ class PasswordChanges:
         user = await self.users.require(self.users.parse_id(user_id), include_hidden=True)
         await self._set(user, password, by.client, actor=by.actor, keep=None)
 
+    async def store_legacy_hash(self, user_id: str, password_hash: str, by: Caller) -> None:
+        """Store a hash made elsewhere (the panel's bcryptjs; the caller checked
+        its form); it becomes argon2id at the first login. Every session ends."""
+        user = await self.users.require(self.users.parse_id(user_id), include_hidden=True)
+        await self._store(user, password_hash, by.client, actor=by.actor, keep=None)
+
     async def _set(
         self, user: UserRow, password: str, client: ClientInfo, *, actor: str, keep: str | None
     ) -> None:

@@ -16,7 +16,10 @@ import json
 import math
 import struct
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+
+from app.clock import js_iso, ms_of_datetime
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_DEPTH = 64  # Convex nests at most 16 levels; deeper input is refused, not recursed
@@ -137,3 +140,67 @@ def encode_uniform(document: dict[str, Any]) -> str:
         separators=(",", ":"),
         allow_nan=False,
     )
+
+
+# --- convex_encoded_json: the wire format of Convex's HTTP clients (CONVEX.md §1.8) ---
+# Every plain JSON number is a float64; ``$integer``/``$float``/``$bytes`` carry the
+# rest. Unlike the uniform era, an integral number is a float64 here.
+
+
+def _encoded_object(pairs: list[tuple[str, Any]]) -> Any:
+    value = _uniform_object(pairs)
+    if pairs and pairs[0][0] == "$float" and math.isfinite(value) and value != 0:
+        raise BadValue("a normal float64 must be encoded as a number, not $float")
+    if isinstance(value, dict) and any(key.startswith("$") for key in value):
+        raise BadValue("a field name may not start with $")
+    return value
+
+
+def decode_encoded(text: str | bytes) -> dict[str, Any]:
+    """A request body in ``convex_encoded_json``: int64 → int, float64 → float,
+    bytes → bytes."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode()
+        except UnicodeDecodeError:
+            raise BadValue("not UTF-8") from None
+    return _decode(text, _encoded_object, float)
+
+
+def _float_bits(value: float) -> dict[str, str]:
+    return {"$float": base64.b64encode(struct.pack("<d", value)).decode()}
+
+
+def to_encoded(value: Any, *, clean: bool = False, depth: int = 0) -> Any:
+    """A Python value as ``convex_encoded_json`` (``clean``: Convex's ``json``
+    format, int64 as a decimal string, bytes as base64, NaN/±Inf as strings)."""
+    if depth > MAX_DEPTH:
+        raise BadValue("nested too deeply")
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise BadValue("an integer outside int64")
+        if clean:
+            return str(value)
+        return {"$integer": base64.b64encode(value.to_bytes(8, "little", signed=True)).decode()}
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN" if clean else _float_bits(value)
+        if math.isinf(value):
+            return ("Infinity" if value > 0 else "-Infinity") if clean else _float_bits(value)
+        if value == 0 and math.copysign(1.0, value) < 0 and not clean:
+            return _float_bits(value)
+        return value
+    if isinstance(value, datetime):  # stored dates read as the panel's ISO strings
+        return js_iso(ms_of_datetime(value))
+    if isinstance(value, bytes):
+        encoded = base64.b64encode(value).decode()
+        return encoded if clean else {"$bytes": encoded}
+    if isinstance(value, dict):
+        return {
+            str(key): to_encoded(item, clean=clean, depth=depth + 1) for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [to_encoded(item, clean=clean, depth=depth + 1) for item in value]
+    raise BadValue(f"{type(value).__name__} is not a Convex value")

@@ -34,6 +34,9 @@ _SUSPECT = frozenset([*range(0x20), 0x7F, ord("\\"), 0xC2])
 _OTHER_BYTES = bytes(b for b in range(256) if b not in _SUSPECT)
 REASON = "must not contain control characters"
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Route opt: the handler checks the body itself (the Convex API forwards other
+# tables' strings, newlines included, unchanged); parameters are checked here.
+OWN_CONTROL_CHECK = "checks_body_control_characters"
 
 
 def has_control_character(text: str) -> bool:
@@ -93,7 +96,9 @@ class ControlCharacterMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request[Any, Any, Any] = Request(scope, receive)
         check_parameters(scope, request)
-        if request.method not in _BODYLESS:
+        handler = scope.get("route_handler")
+        own_check = handler is not None and handler.opt.get(OWN_CONTROL_CHECK)
+        if request.method not in _BODYLESS and not own_check:
             body = await request.body()
             if body:
                 check_json_body(body)

@@ -14,8 +14,9 @@ from app.security.tokens import hash_token, new_token
 from app.service_tokens.repository import ServiceTokensRepository
 
 # users:write patches profile fields; changing role or permissions also needs
-# users:admin (app/users/privileges.py).
-SCOPES = frozenset({"users:read", "users:write", "users:admin", "auth:verify"})
+# users:admin (app/users/privileges.py). convex: every function of the panel's
+# Convex API (app/convex_api), an admin's rights.
+SCOPES = frozenset({"users:read", "users:write", "users:admin", "auth:verify", "convex"})
 
 
 @dataclass(frozen=True)

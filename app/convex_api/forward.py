@@ -1,0 +1,70 @@
+"""Calls of functions the service does not own go to the Convex deployment
+(``APP_CONVEX_FORWARD_URL``) unchanged: the same endpoint, the same body, the
+client's ``Convex-Client`` header; the answer comes back as it is.
+
+The caller's ``Authorization`` is never forwarded: it is this service's
+token. Forwarded calls carry ``Authorization: Convex <APP_CONVEX_DEPLOY_KEY>``
+when that is set, and nothing otherwise (the panel's own calls carried none).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from app.errors import AppError, ErrorCode
+
+logger = logging.getLogger("app.convex_api")
+
+
+class ConvexUnreachable(AppError):
+    """502: the deployment did not answer (its answers, errors included, are passed on)."""
+
+    status_code, code = 502, ErrorCode.CONVEX_UNREACHABLE
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    status_code: int
+    body: bytes
+    content_type: str
+
+
+class Forwarder:
+    def __init__(self, base_url: str, deploy_key: str | None, timeout_seconds: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._headers = {"Content-Type": "application/json"}
+        if deploy_key:
+            self._headers["Authorization"] = f"Convex {deploy_key}"
+        # One pool for the process; created on first use, in the serving loop.
+        self._timeout = httpx.Timeout(timeout_seconds)
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+        return self._client
+
+    async def forward(self, endpoint: str, body: bytes, convex_client: str | None) -> Forwarded:
+        headers = dict(self._headers)
+        if convex_client:
+            headers["Convex-Client"] = convex_client
+        try:
+            response = await self._http().post(
+                f"{self.base_url}/api/{endpoint}", content=body, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            logger.warning("convex deployment unreachable (%s): %s", endpoint, type(exc).__name__)
+            raise ConvexUnreachable() from None
+        return Forwarded(
+            response.status_code,
+            response.content,
+            response.headers.get("content-type", "application/json"),
+        )
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
