@@ -91,6 +91,9 @@ def logging_config(log_format: LogFormat, level: str) -> dict[str, Any]:
         "loggers": {
             "_granian": {"handlers": handler, "level": level, "propagate": False},
             "granian.access": {"handlers": handler, "level": level, "propagate": False},
+            # Never below INFO: the driver's DEBUG lines carry whole commands and
+            # replies, password hashes included.
+            "pymongo": {"level": "INFO" if level == "DEBUG" else level},
         },
     }
 
