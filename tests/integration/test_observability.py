@@ -29,6 +29,8 @@ from tests.support.processes import free_port, start_service, stop_process, wait
 METRICS_TOKEN = "metrics-" + "m" * 40
 SERVICE_TOKEN = "verify-" + "v" * 40
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
+# The start-up calibration of a cost-12 bcrypt verify takes seconds on a loaded machine.
+FAST_START = {"APP_LEGACY_BCRYPT_COST": "4"}
 
 
 @dataclass
@@ -65,6 +67,7 @@ def observed(engine: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         APP_TRUSTED_PROXIES="127.0.0.1",
         APP_BODY_READ_TIMEOUT_SECONDS="1",
         APP_SERVICE_TOKENS=f"internal:{SERVICE_TOKEN}",
+        **FAST_START,
     )
     try:
         with running_service(engine.url, database, log_file=log, **env) as base:
@@ -241,7 +244,9 @@ def plain(engine: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     log = tmp_path_factory.mktemp("plain") / "service.log"
     database = f"test_obs_{uuid.uuid4().hex[:12]}"
     try:
-        with running_service(engine.url, database, log_file=log, **cheap_service_env()) as base:
+        with running_service(
+            engine.url, database, log_file=log, **cheap_service_env(**FAST_START)
+        ) as base:
             yield Service(base, log)
     finally:
         with MongoClient(engine.url, serverSelectionTimeoutMS=2000) as client:
@@ -269,6 +274,7 @@ def test_engine_restarts_are_counted(tmp_path: Path) -> None:
         APP_ENGINE_PORT=str(engine_port),
         APP_METRICS_PORT=str(metrics_port),
         APP_COOKIE_SECURE="false",
+        **FAST_START,
     )
     log = tmp_path / "service.log"
     process = start_service(env, log_file=log)
