@@ -93,6 +93,8 @@ def value(samples: dict[Any, float], name: str, **labels: str) -> float:
 
 
 def test_metrics_count_route_templates_and_login_outcomes(observed: Service) -> None:
+    url = f"{observed.base}/metrics"
+    before = scrape(url, Authorization=f"Bearer {METRICS_TOKEN}")
     with httpx.Client(base_url=observed.base, timeout=30) as http:
         wrong = http.post(
             "/api/auth/login", json={"email": ROOT_EMAIL, "password": "not the password"}
@@ -108,7 +110,16 @@ def test_metrics_count_route_templates_and_login_outcomes(observed: Service) -> 
         assert http.get(f"/api/users/{user_id}").status_code == 200
         assert http.get("/api/users/by-email", params={"email": ROOT_EMAIL}).status_code == 200
         assert http.get("/no/such/route/someone@example.org").status_code == 404
-    samples = scrape(f"{observed.base}/metrics", Authorization=f"Bearer {METRICS_TOKEN}")
+        # A guesser behind the trusted proxy locks its own address out of an account.
+        guess = {"email": "target@example.org", "password": "guess guess"}
+        behind = {"X-Forwarded-For": "203.0.113.5"}
+        codes = [http.post("/api/auth/login", json=guess, headers=behind) for _ in range(6)]
+        assert [c.status_code for c in codes] == [401] * 5 + [429]
+    samples = scrape(url, Authorization=f"Bearer {METRICS_TOKEN}")
+
+    def added(name: str, **labels: str) -> float:
+        return value(samples, name, **labels) - value(before, name, **labels)
+
     requests = "panel_users_http_requests_total"
     assert value(samples, requests, route="/api/users/{user_id}", method="GET", status="200") >= 1
     assert value(samples, requests, route="/api/auth/login", method="POST", status="401") >= 1
@@ -123,15 +134,19 @@ def test_metrics_count_route_templates_and_login_outcomes(observed: Service) -> 
         >= 1
     )
     checks = "panel_users_password_checks_total"
-    assert value(samples, checks, purpose="login", outcome="wrong_password") == 1
+    assert added(checks, purpose="login", outcome="wrong_password") == 1
     assert value(samples, checks, purpose="login", outcome="success") >= 1
     assert value(samples, "panel_users_error_responses_total", code="INVALID_CREDENTIALS") >= 1
+    assert added(checks, purpose="login", outcome="unknown_user") == 5
+    assert added(checks, purpose="login", outcome="locked") == 1
+    assert added("panel_users_lockouts_total", scope="client") == 1
     assert ("panel_users_hash_queue_waiting", frozenset()) in samples
     assert value(samples, "panel_users_hash_queue_wait_seconds_count") >= 2
     # Bounded labels: templates only, never an email, an ID or a raw path.
     for _, labels in samples:
         for _, label in labels:
-            assert "@" not in label and user_id not in label and "/no/such" not in label, label
+            assert "@" not in label and user_id not in label, label
+            assert "/no/such" not in label and "203.0.113" not in label, label
 
 
 def test_metrics_need_their_token_or_their_port(observed: Service) -> None:
