@@ -22,7 +22,10 @@ from app.config import BadSetting, get_settings, load_settings
 from app.engine import EmbeddedEngine, EngineError, StopRequested, die_with_parent
 from app.http.docs import DOCS_PATH
 from app.instance import DataDirInUse, DataDirLock, RunningService, close_inherited_locks
+from app.logs import configure, resolve_format
 from app.server import ensure_fd_limit, port_problem, serve
+
+logger = logging.getLogger("app")
 
 
 def worker_app() -> Litestar:
@@ -51,12 +54,22 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"error: scripts/serve takes no arguments, not {argv[0]!r} (--help)", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings()
     except BadSetting as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    # The HTTP server applies the same configuration in its worker (app/logs.py).
+    log_config = configure(settings.log_format, settings.log_level)
+    json_logs = resolve_format(settings.log_format) == "json"
+
+    def announce(line: str) -> None:
+        # A plain line for people at a terminal, a log line among JSON lines.
+        if json_logs:
+            logger.info(line)
+        else:
+            print(line, flush=True)
+
     # Until the HTTP server takes over the signals, Ctrl-C or SIGTERM must not
     # end this process before the engine is stopped.
     StopRequested().install()
@@ -72,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     checks: list[tuple[str, int, str, str | None]] = [
         (settings.host, settings.port, "APP_PORT", "APP_HOST")
     ]
+    if settings.metrics_port is not None:
+        checks.append(
+            (settings.metrics_host, settings.metrics_port, "APP_METRICS_PORT", "APP_METRICS_HOST")
+        )
     if lock is not None:
         checks.append(("127.0.0.1", settings.engine_port, "APP_ENGINE_PORT", None))
     for host, port, variable, host_variable in checks:
@@ -82,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     max_connections = ensure_fd_limit(settings.max_connections)
     engine: EmbeddedEngine | None = None
     if lock is None:
-        print("database: APP_MONGODB_URL", flush=True)
+        announce("database: APP_MONGODB_URL")
     else:
         engine = EmbeddedEngine(Path(settings.data_dir) / "engine", port=settings.engine_port)
         try:
@@ -103,19 +120,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         os.environ["APP_MONGODB_URL"] = engine.url
         get_settings.cache_clear()
-        print(f"database: embedded engine at {engine.url} (data in {engine.data_dir})", flush=True)
-    print(f"service: http://{settings.host}:{settings.port}", flush=True)
+        announce(f"database: embedded engine at {engine.url} (data in {engine.data_dir})")
+    announce(f"service: http://{settings.host}:{settings.port}")
     if settings.docs_enabled:
-        print(f"docs: http://{settings.host}:{settings.port}{DOCS_PATH}", flush=True)
+        announce(f"docs: http://{settings.host}:{settings.port}{DOCS_PATH}")
     try:
         # granian over uvicorn: in four scripts/bench runs its median GET-by-ID
         # rate was 2-28% higher (single rounds varied) at 10-20% less CPU per
         # request; the README has the table.
-        serve(settings, "app.__main__:worker_app", max_connections)
+        serve(settings, "app.__main__:worker_app", max_connections, log_config)
     finally:
         if engine is not None:
             engine.stop()
-            print("embedded engine stopped", flush=True)
+            announce("embedded engine stopped")
         if lock is not None:
             lock.release()
     return 0

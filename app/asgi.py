@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
@@ -29,7 +30,10 @@ from app.http.control_chars import ControlCharacterMiddleware
 from app.http.denials import denial_handler
 from app.http.docs import DOCS_PATH, assets_router, render_plugins, root_to_docs
 from app.http.json_body import StrictJSONRequest
+from app.http.metrics import metrics_listener, metrics_routes
 from app.http.middleware import AuthenticationMiddleware
+from app.http.observe import instrument
+from app.metrics import watch_engine
 from app.security.guards import PermissionDenied
 from app.security.requests import provide_caller
 from app.security_events.controllers import SecurityEventsController
@@ -73,6 +77,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     container = Container(settings)
     container.database.on_ready.append(container.bootstrap)
     browser = BrowserSecurity(settings, docs_path=DOCS_PATH)
+    # Where python -m app's supervisor records the embedded engine's restarts.
+    watch_engine(Path(settings.data_dir) / "engine")
+    listener = metrics_listener(settings)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -103,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         else []
     )
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *convex,
             SystemController,
@@ -116,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SecurityEventsController,
             *([assets_router()] if settings.docs_enabled else []),
             *([root_to_docs] if settings.docs_enabled else []),
+            *metrics_routes(settings),
         ],
         dependencies=dependencies(container),
         middleware=[
@@ -132,11 +140,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ControlCharacterMiddleware(),
         ],
         before_send=[browser.before_send],
-        lifespan=[lifespan],
+        lifespan=[lifespan, *([listener] if listener else [])],
         plugins=[ManagementCLI()],
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,
         request_class=StrictJSONRequest,
+        # Logging is configured once per process (app/logs.py), not by Litestar.
+        logging_config=None,
         # None: no /schema page, assets or document (APP_DOCS_ENABLED=false).
         openapi_config=None
         if not settings.docs_enabled
@@ -155,3 +165,4 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
     )
+    return instrument(app, settings)

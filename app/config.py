@@ -7,7 +7,7 @@ import os
 import re
 import secrets
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     # One log line per request costs ~8% of a cheap request's CPU (measured);
     # most deployments log requests at their proxy.
     access_log: bool = False
+    # Logs (app/logs.py): "auto" is text at a terminal, JSON lines otherwise.
+    log_format: Literal["auto", "text", "json"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Metrics (app/http/metrics.py): off unless a token or a port is set.
+    # The token opens GET /metrics on the API port to that bearer token; the
+    # port serves /metrics without one on APP_METRICS_HOST, for a private network.
+    metrics_token: SecretStr | None = Field(default=None, min_length=32)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
     # The API docs page and OpenAPI document under /schema (app/http/docs.py).
     docs_enabled: bool = True
     # Connections (README "Connections"; app/server.py). Idle connections are
@@ -143,6 +152,11 @@ class Settings(BaseSettings):
     convex_forward_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     convex_deploy_key: SecretStr | None = None  # never in a repr or a log
     convex_forward_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -23,6 +23,8 @@ from types import FrameType
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from app.metrics import ENGINE_STATE_FILE, write_engine_state
+
 logger = logging.getLogger("app.engine")
 
 _PR_SET_PDEATHSIG = 1
@@ -51,6 +53,8 @@ class EmbeddedEngine:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._monitor: threading.Thread | None = None
+        # Restarts after the engine died; the HTTP worker reports them (app/metrics.py).
+        self.restarts = 0
 
     @property
     def url(self) -> str:
@@ -143,6 +147,7 @@ class EmbeddedEngine:
 
     def supervise(self, poll_seconds: float = 0.5) -> None:
         """Restart the engine whenever it dies, until ``stop()``."""
+        self._record_restarts()
 
         def watch() -> None:
             backoff = 0.5
@@ -153,6 +158,8 @@ class EmbeddedEngine:
                         continue
                     logger.error("engine exited with code %s; restarting", process.returncode)
                     self._spawn()
+                    self.restarts += 1
+                    self._record_restarts()
                 try:
                     self.wait_ready()
                     logger.warning("engine restarted on %s", self.url)
@@ -164,6 +171,12 @@ class EmbeddedEngine:
 
         self._monitor = threading.Thread(target=watch, name="engine-supervisor", daemon=True)
         self._monitor.start()
+
+    def _record_restarts(self) -> None:
+        try:
+            write_engine_state(self.data_dir / ENGINE_STATE_FILE, self.restarts)
+        except OSError as exc:
+            logger.warning("could not record the engine's restarts: %s", exc)
 
 
 class StopRequested:

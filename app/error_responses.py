@@ -16,6 +16,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from app.body_fields import refused_key
 from app.errors import MESSAGES, RETRY_AFTER_SECONDS, AppError, DatabaseUnavailable, ErrorCode
+from app.metrics import DATABASE_FAILURES, ERROR_RESPONSES
 
 logger = logging.getLogger("app.errors")
 
@@ -47,6 +48,7 @@ def error_response(
     details: Any = None,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
+    ERROR_RESPONSES.labels(code.value).inc()
     english, turkish = MESSAGES[code]
     if wants_turkish(request):
         text = turkish
@@ -131,6 +133,7 @@ def _database_error(request: Request[Any, Any, Any], exc: PyMongoError) -> Respo
         or isinstance(exc, ConnectionFailure)
         or (isinstance(exc, OperationFailure) and exc.has_error_label("RetryableWriteError"))
     ):
+        DATABASE_FAILURES.labels("unavailable").inc()
         logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return error_response(
             request,
@@ -138,6 +141,7 @@ def _database_error(request: Request[Any, Any, Any], exc: PyMongoError) -> Respo
             ErrorCode.DATABASE_UNAVAILABLE,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
+    DATABASE_FAILURES.labels("error").inc()
     logger.error("database error on %s %s: %r", request.method, request.url.path, exc)
     return error_response(request, 500, ErrorCode.INTERNAL_ERROR)
 

@@ -16,6 +16,7 @@ import errno
 import logging
 import resource
 import socket
+from typing import Any
 
 from app.config import Settings
 
@@ -94,8 +95,11 @@ def port_problem(
     return None
 
 
-def serve(settings: Settings, target: str, max_connections: int) -> None:
-    """Run granian until Ctrl-C or SIGTERM, then drain."""
+def serve(
+    settings: Settings, target: str, max_connections: int, log_config: dict[str, Any] | None = None
+) -> None:
+    """Run granian until Ctrl-C or SIGTERM, then drain; its worker logs with
+    ``log_config`` (``app.logs.logging_config``)."""
     # Imported only now: granian's native module raises the soft RLIMIT_NOFILE
     # as a side effect of being imported (its sysinfo dependency), which would
     # hide from ensure_fd_limit() the limit the service was started with.
@@ -122,5 +126,8 @@ def serve(settings: Settings, target: str, max_connections: int) -> None:
             keep_alive=True,
             max_buffer_size=settings.max_header_bytes,
         ),
-        log_access=settings.access_log,
+        log_dictconfig=log_config,
+        # The access log is the app's (app/http/observe.py): one line with the
+        # request ID and route template, in the configured format.
+        log_access=False,
     ).serve()

@@ -7,13 +7,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from app.audit.recorder import AuditRecorder
-from app.auth.lockout import Attempt, Lockout
+from app.auth.lockout import Attempt, Lockout, outcome_of
 from app.auth.models import LockoutState
 from app.auth.repository import LoginCountersRepository
 from app.clock import now_ms
 from app.config import Settings
 from app.deadline import database_deadline
 from app.errors import AccountInactive, InvalidCredentials
+from app.metrics import PASSWORD_CHECKS, Purpose
 from app.rows import UserRow
 from app.security.passwords import INTERNAL_CLIENT, Passwords, Verification, check_password_input
 from app.security.principal import Caller, ClientInfo
@@ -41,7 +42,23 @@ class Credentials:
         does not spend their deadline (``app.deadline``)."""
         return database_deadline(self.settings.request_timeout_ms / 1000)
 
-    async def check(self, email: str, password: str, client: ClientInfo) -> UserRow:
+    async def check(
+        self, email: str, password: str, client: ClientInfo, purpose: Purpose = "login"
+    ) -> UserRow:
+        """``_check``, counted by outcome (``app.metrics``)."""
+        try:
+            user = await self._check(email, password, client, purpose)
+        except (InvalidCredentials, AccountInactive):
+            raise  # counted by _settle, which knows why
+        except BaseException as exc:
+            PASSWORD_CHECKS.labels(purpose, outcome_of(exc)).inc()
+            raise
+        PASSWORD_CHECKS.labels(purpose, "success").inc()
+        return user
+
+    async def _check(
+        self, email: str, password: str, client: ClientInfo, purpose: Purpose
+    ) -> UserRow:
         """Reserve an attempt → lookup → verify (dummy when unknown) → isActive;
         the user on success.
 
@@ -69,7 +86,7 @@ class Credentials:
                     await self.lockout.abandon(attempt)
                 raise
             with self.phase():
-                await self._settle(attempt, verification, user, client)
+                await self._settle(attempt, verification, user, client, purpose)
             if verification.needs_rehash:
                 assert user is not None and stored_hash is not None
                 new_hash = await self.passwords.hash(password, turn)
@@ -84,16 +101,19 @@ class Credentials:
         verification: Verification,
         user: UserRow | None,
         client: ClientInfo,
+        purpose: Purpose,
     ) -> None:
         """Count the verdict; raise unless the password is right and the account active."""
         email = attempt.email
         user_id = user["_id"] if user else None
         if not verification.ok:
+            PASSWORD_CHECKS.labels(purpose, "wrong_password" if user else "unknown_user").inc()
             remaining = await self.lockout.failed(attempt, client, user_id)
             await self._login_failure(client, user_id, email, "invalid_credentials")
             raise InvalidCredentials(details={"remainingAttempts": remaining})
         await self.lockout.succeeded(attempt)
         if user is None or not user.get("isActive", False):
+            PASSWORD_CHECKS.labels(purpose, "inactive").inc()
             await self._login_failure(client, user_id, email, "account_inactive")
             raise AccountInactive()
 

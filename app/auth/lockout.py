@@ -20,6 +20,7 @@ gives it back (and clears its address's counter for the account).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import math
@@ -31,7 +32,8 @@ from pymongo.errors import PyMongoError
 from app.auth.models import ACCOUNT, ACCOUNT_ADDRESS, ADDRESS, LockoutState
 from app.auth.repository import LoginCountersRepository
 from app.config import Settings
-from app.errors import ErrorCode, TooManyAttempts
+from app.errors import AppError, DatabaseUnavailable, ErrorCode, ServiceBusy, TooManyAttempts
+from app.metrics import LOCKOUTS, Outcome
 from app.rows import LoginCounterRow
 from app.security.principal import ClientInfo
 from app.security_events.models import EventType
@@ -170,6 +172,7 @@ class Lockout:
                 continue
             until = attempt.now + counter.lock_ms
             if await self.counters.lock(counter.id, counter.limit, attempt.now, until):
+                LOCKOUTS.labels("account" if counter.kind == ACCOUNT else "client").inc()
                 await self.events.record(
                     EventType.ACCOUNT_LOCKED,
                     client,
@@ -209,3 +212,18 @@ def _refusal(counter: Counter, current: LoginCounterRow, now: float) -> TooManyA
         wait_ms = IN_FLIGHT_RETRY_MS
     code = ErrorCode.RATE_LIMITED if counter.kind == ADDRESS else ErrorCode.ACCOUNT_LOCKED
     return TooManyAttempts(code, math.ceil(max(wait_ms, 1000.0) / 1000))
+
+
+def outcome_of(exc: BaseException) -> Outcome:
+    """How a password check that raised ``exc`` ended, for the metrics."""
+    if isinstance(exc, TooManyAttempts):
+        return "locked" if exc.code is ErrorCode.ACCOUNT_LOCKED else "rate_limited"
+    if isinstance(exc, ServiceBusy):
+        return "busy"
+    if isinstance(exc, (DatabaseUnavailable, PyMongoError)):
+        return "unavailable"
+    if isinstance(exc, AppError):
+        return "invalid_input"
+    if isinstance(exc, asyncio.CancelledError):
+        return "abandoned"
+    return "error"

@@ -37,7 +37,9 @@ class PasswordChanges:
         assert principal.user is not None
         check_new_password(new, "newPassword")
         try:
-            user = await self.credentials.check(principal.user["email"], current, client)
+            user = await self.credentials.check(
+                principal.user["email"], current, client, purpose="password_change"
+            )
         except InvalidCredentials as exc:
             # Still counted by the lockout: a stolen session must not become a
             # way to guess the password.

@@ -18,6 +18,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import ErrorCode, ServiceBusy, TooManyAttempts
+from app.metrics import (
+    HASH_QUEUE_ADMITTED,
+    HASH_QUEUE_REFUSED,
+    HASH_QUEUE_RUNNING,
+    HASH_QUEUE_WAIT,
+    HASH_QUEUE_WAITING,
+)
 
 HASH_THREAD_NICENESS = 10
 
@@ -41,6 +49,7 @@ class _Job:
     future: asyncio.Future[Any]
     function: Callable[..., Any]
     args: tuple[Any, ...]
+    queued_at: float
 
 
 class Ticket:
@@ -80,15 +89,19 @@ class HashQueue:
     def admit(self, client: str) -> Iterator[Ticket]:
         """Admit a client, or refuse at once: 429 over its share, 503 when full."""
         if self._held.get(client, 0) >= self.per_client:
+            HASH_QUEUE_REFUSED.labels("client_share").inc()
             raise TooManyAttempts(ErrorCode.RATE_LIMITED, 1)
         if self._admitted >= self.max_admitted:
+            HASH_QUEUE_REFUSED.labels("full").inc()
             raise ServiceBusy()
         self._held[client] = self._held.get(client, 0) + 1
         self._admitted += 1
+        HASH_QUEUE_ADMITTED.inc()
         try:
             yield Ticket(self, client)
         finally:
             self._admitted -= 1
+            HASH_QUEUE_ADMITTED.dec()
             left = self._held[client] - 1
             if left:
                 self._held[client] = left
@@ -107,8 +120,9 @@ class HashQueue:
             self._queues[client] = deque()
             # Nothing of this client's waits: it goes before those being served.
             self._queues.move_to_end(client, last=False)
-        self._queues[client].append(_Job(future, function, args))
+        self._queues[client].append(_Job(future, function, args, time.perf_counter()))
         self._waiting += 1
+        HASH_QUEUE_WAITING.inc()
         self._dispatch()
         return await future
 
@@ -121,14 +135,18 @@ class HashQueue:
             else:
                 del self._queues[client]
             self._waiting -= 1
+            HASH_QUEUE_WAITING.dec()
             if job.future.done():  # its request went away while waiting
                 continue
+            HASH_QUEUE_WAIT.observe(time.perf_counter() - job.queued_at)
             self._running += 1
+            HASH_QUEUE_RUNNING.inc()
             done = asyncio.wrap_future(self._pool.submit(job.function, *job.args))
             done.add_done_callback(functools.partial(self._finished, job))
 
     def _finished(self, job: _Job, result: asyncio.Future[Any]) -> None:
         self._running -= 1
+        HASH_QUEUE_RUNNING.dec()
         if not job.future.done():
             if result.cancelled():
                 job.future.cancel()

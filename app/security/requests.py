@@ -30,6 +30,10 @@ class ClientResolver:
     def __init__(self, trusted_proxies: list[str]) -> None:
         self.networks = [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
 
+    def trusts(self, peer: str) -> bool:
+        """Whether ``peer`` is one of the trusted proxies."""
+        return _in_networks(peer, self.networks)
+
     def __call__(self, connection: ASGIConnection[Any, Any, Any, Any]) -> ClientInfo:
         peer = connection.client.host if connection.client else None
         address = peer

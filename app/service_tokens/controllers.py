@@ -42,5 +42,7 @@ class InternalController(Controller):
 
         Same rules as login (lockout, dummy verify, inactive accounts), no session.
         """
-        user = await credentials.check(data.email, data.password, client_resolver(request))
+        user = await credentials.check(
+            data.email, data.password, client_resolver(request), purpose="verify"
+        )
         return user_out(user)

@@ -7,8 +7,9 @@ best of 5 rounds each (the figures README cites).
 * ``input-checks``: the control-character checks
   (``app/security/control_chars.py``) on JSON bodies and, as middleware, on a
   GET; the email rule; the password policy.
+* ``observe``: the request wrapper (``app/http/observe.py``), ``micro_observe``.
 
-Without a part, both run.
+Without a part, all run.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from app.http.control_chars import ControlCharacterMiddleware, check_json_body
 from app.http.json_body import decode_body
 from app.security.password_policy import check_new_password, common_passwords
 from app.users.emails import normalize_email
+from tests.bench.micro_observe import observe
 
 BODIES: dict[str, bytes] = {
     "login": json.dumps(
@@ -124,7 +126,11 @@ def input_checks() -> None:
     print(f"check_new_password: {policy_cost:.2f} µs")
 
 
-PARTS: dict[str, Callable[[], None]] = {"json-body": json_body, "input-checks": input_checks}
+PARTS: dict[str, Callable[[], None]] = {
+    "json-body": json_body,
+    "input-checks": input_checks,
+    "observe": observe,
+}
 
 
 def main(argv: list[str]) -> int:
@@ -133,7 +139,7 @@ def main(argv: list[str]) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("part", nargs="?", choices=list(PARTS), help="one part (default: both)")
+    parser.add_argument("part", nargs="?", choices=list(PARTS), help="one part (default: all)")
     args = parser.parse_args(argv)
     names = [args.part] if args.part else list(PARTS)
     for number, name in enumerate(names):

@@ -191,4 +191,4 @@ def test_the_running_server_logs_no_traceback_for_bad_input(
     text = log.read_text(errors="replace")
     assert "Listening at" in text  # the log was really captured
     assert "Traceback" not in text
-    assert " ERROR " not in text
+    assert '"level":"ERROR"' not in text and " ERROR " not in text

@@ -116,9 +116,9 @@ def test_micro_is_a_sub_command_of_the_bench(monkeypatch: pytest.MonkeyPatch) ->
     for name in micro.PARTS:
         monkeypatch.setitem(micro.PARTS, name, lambda name=name: ran.append(name))
     assert entry.main(["micro"]) == 0
-    assert ran == ["json-body", "input-checks"]
+    assert ran == ["json-body", "input-checks", "observe"]
     assert entry.main(["micro", "input-checks"]) == 0
-    assert ran[2:] == ["input-checks"]
+    assert ran[3:] == ["input-checks"]
     with pytest.raises(SystemExit) as refused:
         entry.main(["micro", "everything"])
     assert refused.value.code == 2
