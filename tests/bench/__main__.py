@@ -34,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         help="load generator HTTP client (default: raw asyncio streams)",
     )
     parser.add_argument("--no-uvicorn", action="store_true", help="skip the uvicorn comparison")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=("scale", "reads", "batch", "session", "logins"),
+        help="run only these figures (the users are seeded all the same)",
+    )
     parser.add_argument("--output", default="bench-results.json")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
