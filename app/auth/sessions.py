@@ -88,6 +88,10 @@ class SessionService:
             max_age_seconds=int(lifetime.total_seconds()),
         )
 
+    def knows(self, token: str) -> bool:
+        """Whether this process has seen ``token`` as a session's (valid or not now)."""
+        return self.index.get(hash_token(token)) is not None
+
     async def resolve(self, token: str) -> tuple[SessionRow, UserRow] | None:
         """(session, user) for a live session of an active user, else None.
 

@@ -60,6 +60,10 @@ def _get_calls(bench: Bench, count: int) -> Callable[[int], Call]:
 async def figure_session(bench: Bench) -> None:
     """CPU per me / CPU per GET by ID, per round, at 8 and 32 connections."""
     tokens = await seed_sessions(bench)
+    # Steady state: sessions live for hours, so the service has met each token
+    # before (a token's first request also looks it up by its hash).
+    warm = bench.http("granian", lambda i: Call("GET", "/api/auth/me", tokens[i]))
+    await bench.measured("granian", warm, len(tokens), 8)
     count = bench.sizes.get_requests
     for level in LEVELS:
         me_cpu: list[float] = []
