@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         help="run only these figures (the users are seeded all the same)",
     )
     parser.add_argument("--output", default="bench-results.json")
+    parser.add_argument(
+        "--chart",
+        default="docs/bench.svg",
+        help="the chart of the run (SVG; README links docs/bench.svg); '' for none",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     try:

@@ -105,7 +105,7 @@ async def run(args: argparse.Namespace) -> int:
                 max(sizes.scale_users),
             )
             await run_figures(bench, started, args.only)
-            report(bench, Path(args.output))
+            report(bench, Path(args.output), Path(args.chart) if args.chart else None)
         finally:
             for client in clients.values():
                 await client.close()
