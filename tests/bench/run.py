@@ -27,6 +27,7 @@ from tests.bench.report import compare_servers, engine_version, print_header, re
 from tests.bench.scale import figure_scale
 from tests.bench.seed import Seeder
 from tests.bench.session import figure_session
+from tests.bench.starvation import figure_starvation
 
 
 async def admin_login(client: Client, admin: tuple[str, str]) -> str:
@@ -44,6 +45,7 @@ FIGURES: dict[str, tuple[str, Callable[[Bench], Awaitable[None]]]] = {
     "batch": ("batch get", figure_batch),
     "session": ("session path", figure_session),
     "logins": ("logins", figure_logins),
+    "login-load": ("logins under load", figure_starvation),
 }
 
 
