@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog="`scripts/bench micro [--help]`: the in-process costs of the input checks;"
         " `scripts/bench import [--users N]`: the Convex import",
     )
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (< 5 min, 2 cores)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (≈10 min, 2 cores)")
     parser.add_argument(
         "--client",
         choices=("raw", "httpx"),
