@@ -26,13 +26,17 @@ class BatchedGetter[Row]:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def get(self, doc_id: str) -> Row | None:
+        return await self.load(doc_id)
+
+    def load(self, doc_id: str) -> asyncio.Future[Row | None]:
+        """The read of ``doc_id``, joining this loop turn's query (no task of its own)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Row | None] = loop.create_future()
         if not self._pending:
             # Runs after every callback already queued: those requests join.
             loop.call_soon(self._dispatch)
         self._pending.setdefault(doc_id, []).append(future)
-        return await future
+        return future
 
     def _dispatch(self) -> None:
         pending, self._pending = self._pending, {}

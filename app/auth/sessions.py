@@ -3,11 +3,13 @@ logout and revocation. No HTTP here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.auth.credentials import Credentials
 from app.auth.repository import SessionsRepository
+from app.auth.session_index import SessionIndex, SessionKeys
 from app.clock import iso, ms_to_datetime, now_ms
 from app.config import Settings
 from app.errors import SessionNotFound
@@ -35,6 +37,7 @@ class SessionService:
     sessions: SessionsRepository
     credentials: Credentials
     events: SecurityEventRecorder
+    index: SessionIndex = field(default_factory=SessionIndex)
 
     @property
     def touch_ms(self) -> float:
@@ -85,13 +88,34 @@ class SessionService:
             max_age_seconds=int(lifetime.total_seconds()),
         )
 
+    def knows(self, token: str) -> bool:
+        """Whether this process has seen ``token`` as a session's (valid or not now)."""
+        return self.index.get(hash_token(token)) is not None
+
     async def resolve(self, token: str) -> tuple[SessionRow, UserRow] | None:
-        """(session, user) for a live session of an active user, else None."""
+        """(session, user) for a live session of an active user, else None.
+
+        Both documents are read on every call (revocation, expiry and
+        ``isActive`` count at once, on every instance); a token seen before
+        reads them by ``_id``, together with concurrent requests' reads."""
         now = now_ms()
-        session = await self.sessions.find_valid(hash_token(token), now)
-        if session is None:
-            return None
-        user = await self.users.get(session["user_id"])
+        token_hash = hash_token(token)
+        keys = self.index.get(token_hash)
+        if keys is None:
+            found = await self.sessions.find_valid(token_hash, now)
+            if found is None:
+                return None
+            self.index.remember(token_hash, SessionKeys(found["_id"], found["user_id"]))
+            session, user = found, await self.users.get(found["user_id"])
+        else:
+            read, user = await asyncio.gather(
+                self.sessions.get_soon(keys.session_id), self.users.get_soon(keys.user_id)
+            )
+            if read is None or not _live(read, keys.user_id, now):
+                if read is None or not read["is_active"]:
+                    self.index.forget(token_hash)  # it will never be valid again
+                return None
+            session = read
         if user is None or not user.get("isActive", False):
             return None
         if session["last_activity"] <= now - self.touch_ms:
@@ -159,3 +183,12 @@ class SessionService:
         """An admin ends every session of a user (404 for an unknown user)."""
         user = await self.users.require(self.users.parse_id(user_id))
         return await self.revoke_all(user["_id"], "revoked_by_admin", by.client, actor=by.actor)
+
+
+def _live(session: SessionRow, user_id: str, now: float) -> bool:
+    """What ``find_valid`` asks of a session, checked on one read by ``_id``."""
+    return (
+        session["is_active"] is True
+        and session["expires_at"] > now
+        and session["user_id"] == user_id
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol, cast
@@ -146,6 +147,13 @@ class Repository[Row: DocumentRow]:
         if self._batched is not None and not include_hidden:
             return await self._batched.get(doc_id)
         return await self.find_one({ID_FIELD: doc_id}, self._projection(include_hidden))
+
+    def get_soon(self, doc_id: str) -> asyncio.Future[Row | None]:
+        """``get`` started now: reads of several collections issued together
+        (``asyncio.gather``) join their coalesced queries in one loop turn."""
+        if self._batched is not None:
+            return self._batched.load(doc_id)
+        return asyncio.ensure_future(self.get(doc_id))
 
     async def _fetch_many(self, ids: list[str]) -> dict[str, Row]:
         cursor = self.collection.find({ID_FIELD: {"$in": ids}}, self._projection())

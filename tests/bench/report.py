@@ -15,6 +15,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
+from tests.bench.chart import write_chart
 from tests.bench.context import Bench
 from tests.bench.plan import CONCURRENCY, LOGIN_BURST, LOGIN_CONCURRENCY
 from tests.bench.stats import Figure
@@ -105,7 +106,7 @@ def print_header(bench: Bench, engine: str, client: str, users: int) -> None:
     )
 
 
-def report(bench: Bench, output: Path) -> None:
+def report(bench: Bench, output: Path, chart: Path | None = None) -> None:
     print()
     print_table(bench.figures)
     if bench.client_cpu_us:
@@ -121,6 +122,8 @@ def report(bench: Bench, output: Path) -> None:
             print(f"  {problem}")
     output.write_text(json.dumps([f.record() for f in bench.figures], indent=2) + "\n")
     print(f"\nwrote {output}")
+    if chart is not None and write_chart(bench.figures, chart, f"scripts/bench, {machine_line()}"):
+        print(f"wrote {chart}")
 
 
 def compare_servers(bench: Bench) -> None:

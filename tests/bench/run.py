@@ -26,6 +26,8 @@ from tests.bench.reads import figure_batch, figure_reads
 from tests.bench.report import compare_servers, engine_version, print_header, report
 from tests.bench.scale import figure_scale
 from tests.bench.seed import Seeder
+from tests.bench.session import figure_session
+from tests.bench.starvation import figure_starvation
 
 
 async def admin_login(client: Client, admin: tuple[str, str]) -> str:
@@ -37,16 +39,23 @@ async def admin_login(client: Client, admin: tuple[str, str]) -> str:
     return token
 
 
-FIGURES: list[tuple[str, Callable[[Bench], Awaitable[None]]]] = [
-    ("scale curves", figure_scale),
-    ("reads by ID, CPU", figure_reads),
-    ("batch get", figure_batch),
-    ("logins", figure_logins),
-]
+FIGURES: dict[str, tuple[str, Callable[[Bench], Awaitable[None]]]] = {
+    "scale": ("scale curves", figure_scale),
+    "reads": ("reads by ID, CPU", figure_reads),
+    "batch": ("batch get", figure_batch),
+    "session": ("session path", figure_session),
+    "logins": ("logins", figure_logins),
+    "login-load": ("logins under load", figure_starvation),
+}
 
 
-async def run_figures(bench: Bench, started: float) -> None:
-    for title, figure in FIGURES:
+async def run_figures(bench: Bench, started: float, only: list[str] | None = None) -> None:
+    if only and "scale" not in only:
+        # The other figures read the users the scale curves seed.
+        await bench.seeder.grow(max(bench.sizes.scale_users))
+    for key, (title, figure) in FIGURES.items():
+        if only and key not in only:
+            continue
         if not bench.time_left():
             bench.notes.append(f"skipped {title}: time budget used up")
             continue
@@ -97,8 +106,8 @@ async def run(args: argparse.Namespace) -> int:
                 args.client,
                 max(sizes.scale_users),
             )
-            await run_figures(bench, started)
-            report(bench, Path(args.output))
+            await run_figures(bench, started, args.only)
+            report(bench, Path(args.output), Path(args.chart) if args.chart else None)
         finally:
             for client in clients.values():
                 await client.close()

@@ -122,3 +122,22 @@ def test_micro_is_a_sub_command_of_the_bench(monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(SystemExit) as refused:
         entry.main(["micro", "everything"])
     assert refused.value.code == 2
+
+
+def test_the_chart_draws_the_scale_curves_and_the_floor_bars(tmp_path: Any) -> None:
+    from tests.bench.chart import write_chart
+
+    figures = [
+        Figure("scale.search_one_term.p50@1k", "ms", [20.0, 21.0, 22.0]),
+        Figure("scale.search_one_term.p50@10k", "ms", [24.0, 25.0, 29.0]),
+        Figure("get_by_id.granian.rate", "req/s", [3500.0, 3577.0]),
+        Figure("get_by_id.floor.find_one_rate", "req/s", [2200.0, 2249.0]),
+        Figure("batch_get.documents_rate", "docs/s", [14083.0]),
+        Figure("batch_get.floor.find_in_rate", "docs/s", [14327.0]),
+    ]
+    chart = tmp_path / "docs" / "bench.svg"
+    assert write_chart(figures, chart, "test run")
+    svg = chart.read_text()
+    assert svg.startswith("<?xml") and "Scale curves" in svg and "search_one_term" in svg
+    assert "1.59×" in svg and "0.98×" in svg  # service / floor, per pair of bars
+    assert not write_chart([Figure("login.rate", "logins/s", [8.0])], tmp_path / "x.svg", "t")
