@@ -27,6 +27,7 @@ from app.http.browser import BrowserSecurity
 from app.http.control_chars import ControlCharacterMiddleware
 from app.http.denials import denial_handler
 from app.http.docs import DOCS_PATH, assets_router, render_plugins
+from app.http.input_contract import InputContractMiddleware
 from app.http.json_body import StrictJSONRequest
 from app.http.middleware import AuthenticationMiddleware
 from app.security.guards import PermissionDenied
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RequestDeadline(settings.request_timeout_ms / 1000),
             DefineMiddleware(AuthenticationMiddleware, authenticator=container.authenticator),
             ControlCharacterMiddleware(),
+            InputContractMiddleware(),  # only declared parameters; every bad field at once
         ],
         before_send=[browser.before_send],
         lifespan=[lifespan],

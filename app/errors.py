@@ -9,6 +9,8 @@ import logging
 from enum import StrEnum
 from typing import Any
 
+from app.field_problems import FieldError, FieldProblem
+
 logger = logging.getLogger("app.errors")
 
 
@@ -18,6 +20,7 @@ class ErrorCode(StrEnum):
     VALIDATION_ERROR = "VALIDATION_ERROR"
     INVALID_ID = "INVALID_ID"
     DUPLICATE_KEY = "DUPLICATE_KEY"
+    UNKNOWN_PARAMETER = "UNKNOWN_PARAMETER"
     INVALID_CURSOR = "INVALID_CURSOR"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
@@ -51,6 +54,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.DUPLICATE_KEY: (
         "A key appears twice in the same JSON object",
         "Aynı JSON nesnesinde bir anahtar iki kez geçiyor",
+    ),
+    ErrorCode.UNKNOWN_PARAMETER: (
+        "The request has a query parameter this route does not take",
+        "İstekte bu yolun almadığı bir sorgu parametresi var",
     ),
     ErrorCode.INVALID_CURSOR: (
         "The cursor is not valid for this query",
@@ -136,17 +143,28 @@ class AppError(Exception):
 
 
 class ValidationError(AppError):
+    """400 VALIDATION_ERROR; ``details`` lists every refused field (FieldError)."""
+
     status_code, code = 400, ErrorCode.VALIDATION_ERROR
 
     @classmethod
-    def field(cls, field: str, reason: str) -> ValidationError:
-        return cls(f"{field}: {reason}", details=[{"field": field, "message": reason}])
+    def field(cls, field: str, problem: FieldProblem, **params: Any) -> ValidationError:
+        return cls(details=[FieldError(field, problem, params)])
 
     @classmethod
-    def in_body(cls, field: str, message: str) -> ValidationError:
-        """A check of a request Struct (``__post_init__``): the general text, and
-        the field's message as the decoder's own errors have it (a sentence)."""
-        return cls(details=[{"field": field, "message": message}])
+    def fields(cls, errors: list[FieldError]) -> ValidationError:
+        return cls(details=list(errors))
+
+    @property
+    def field_errors(self) -> list[FieldError]:
+        details = self.details if isinstance(self.details, list) else []
+        return [item for item in details if isinstance(item, FieldError)]
+
+
+class UnknownParameter(AppError):
+    """A query parameter the route does not declare: 400 naming every such one."""
+
+    status_code, code = 400, ErrorCode.UNKNOWN_PARAMETER
 
 
 class InvalidId(AppError):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.params import FromQuery
 
-from app.audit.models import AuditFilters, AuditLog
+from app.audit.models import AuditAction, AuditFilters, AuditLog
 from app.audit.schemas import AuditLogOut, AuditLogPage
 from app.audit.service import AuditLogs
 from app.documents.extras import convert_keeping_extras, declared_fields
@@ -27,7 +28,7 @@ class AuditController(Controller):
         user_id: Actor = None,
         resource: Word = None,
         resource_id: Word = None,
-        action: Word = None,
+        action: FromQuery[AuditAction | None] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> AuditLogPage:

@@ -7,9 +7,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from app.documents.extras import convert_keeping_extras, declared_fields
-from app.query_params import Actor, Cursor, Limit, Word
+from app.query_params import Actor, Cursor, Limit
 from app.security.guards import admin_only
-from app.security_events.models import SecurityEvent, SecurityEventFilters, Severity
+from app.security_events.models import (
+    EventType,
+    SecurityEvent,
+    SecurityEventFilters,
+    Severity,
+)
 from app.security_events.schemas import SecurityEventOut, SecurityEventPage
 from app.security_events.service import SecurityEvents
 
@@ -29,7 +34,7 @@ class SecurityEventsController(Controller):
         self,
         security_events: NamedDependency[SecurityEvents],
         user_id: Actor = None,
-        event_type: Word = None,
+        event_type: FromQuery[EventType | None] = None,
         severity: FromQuery[Severity | None] = None,
         limit: Limit = 50,
         cursor: Cursor = None,

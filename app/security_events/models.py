@@ -9,6 +9,28 @@ from typing import Any, Literal
 from app.documents import ConvexDocument, by_creation
 
 Severity = Literal["low", "medium", "high", "critical"]
+# Every event type: what this service writes, and the 11 of the panel's
+# logSecurityEvent union (login_attempt, suspicious_activity, 2fa_*, data_*),
+# kept by the import. The recorder takes only these (mypy), the list filter
+# refuses others, and the OpenAPI document lists them.
+EventType = Literal[
+    "login_success",
+    "login_failure",
+    "login_attempt",
+    "logout",
+    "account_locked",
+    "account_unlocked",
+    "session_revoked",
+    "password_change",
+    "user_deactivated",
+    "user_restored",
+    "permission_denied",
+    "suspicious_activity",
+    "2fa_enabled",
+    "2fa_disabled",
+    "data_access",
+    "data_modification",
+]
 
 
 class SecurityEvent(ConvexDocument):
@@ -38,5 +60,5 @@ class SecurityEventFilters:
     """Equality filters, each served by an index ending in ``_creationTime``."""
 
     user_id: str | None = None
-    event_type: str | None = None
+    event_type: EventType | None = None
     severity: Severity | None = None

@@ -11,7 +11,7 @@ from app.clock import now_ms
 from app.documents import RANDOM_BYTES, DuplicateKey
 from app.redaction import redact
 from app.security.principal import ClientInfo
-from app.security_events.models import Severity
+from app.security_events.models import EventType, Severity
 from app.security_events.repository import SecurityEventsRepository
 
 # Repeats of one event from one actor within this window are counted in the
@@ -25,7 +25,7 @@ class SecurityEventRecorder:
 
     async def record(
         self,
-        event_type: str,
+        event_type: EventType,
         severity: Severity,
         client: ClientInfo,
         *,
@@ -37,7 +37,7 @@ class SecurityEventRecorder:
 
     async def record_counted(
         self,
-        event_type: str,
+        event_type: EventType,
         severity: Severity,
         client: ClientInfo,
         *,

@@ -79,5 +79,4 @@ def test_struct_checks_raise_errors_that_name_their_field(
     with pytest.raises(ValidationError) as caught:
         msgspec.convert(fields, struct)
     assert caught.value.message is None
-    assert caught.value.details[0]["field"] == field
-    assert caught.value.details[0]["message"].startswith(f"{field} ")
+    assert [error.field for error in caught.value.field_errors] == [field]
