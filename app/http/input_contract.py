@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from litestar._parsers import parse_query_string
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -189,7 +190,9 @@ class InputContractMiddleware(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
         request = StrictJSONRequest(scope, receive)
-        errors = check_parameters(contract, scope, list(request.query_params.multi_items()))
+        # Litestar's own parser (cached), in the order sent.
+        query = list(parse_query_string(scope.get("query_string", b"")))
+        errors = check_parameters(contract, scope, query)
         if contract.body is not None and method not in _BODYLESS:
             body = await request.json()
             body_errors = check_body(contract, body)

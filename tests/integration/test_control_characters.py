@@ -26,8 +26,7 @@ def refused(response: httpx.Response, field: str) -> bool:
     return (
         response.status_code == 400
         and body["code"] == "VALIDATION_ERROR"
-        and body["details"]
-        == [{"field": field, "reason": "control_characters", "message": REASON}]
+        and body["details"] == [{"field": field, "reason": "control_characters", "message": REASON}]
     )
 
 

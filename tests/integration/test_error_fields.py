@@ -19,7 +19,13 @@ USER = {"name": "Ayşe", "email": "ayse@example.org", "role": "staff"}
         ([1, 2], "body", "not_object", "must be a JSON object", "bir JSON nesnesi olmalı"),
         ("user", "body", "not_object", "must be a JSON object", "bir JSON nesnesi olmalı"),
         ({**USER, "zzz": 1}, "zzz", "unknown_field", "is not a known field", "bilinmeyen bir alan"),
-        ({"email": "a@example.org", "role": "staff"}, "name", "required", "is required", "zorunludur"),
+        (
+            {"email": "a@example.org", "role": "staff"},
+            "name",
+            "required",
+            "is required",
+            "zorunludur",
+        ),
         (
             {**USER, "labels": ["ok", "not ok"]},
             "labels[1]",
@@ -34,7 +40,13 @@ USER = {"name": "Ayşe", "email": "ayse@example.org", "role": "staff"}
             "must be 1-200 characters after trimming",
             "baştaki ve sondaki boşluklar atıldıktan sonra 1-200 karakter olmalı",
         ),
-        ({**USER, "phone": "( )"}, "phone", "phone_digits", "must contain digits", "rakam içermeli"),
+        (
+            {**USER, "phone": "( )"},
+            "phone",
+            "phone_digits",
+            "must contain digits",
+            "rakam içermeli",
+        ),
     ],
 )
 @pytest.mark.parametrize("language", ["en", "tr"])
