@@ -27,6 +27,7 @@ from app.http.browser import BrowserSecurity
 from app.http.control_chars import ControlCharacterMiddleware
 from app.http.denials import denial_handler
 from app.http.docs import DOCS_PATH, assets_router, render_plugins
+from app.http.error_schema import describe_errors
 from app.http.input_contract import InputContractMiddleware
 from app.http.json_body import StrictJSONRequest
 from app.http.middleware import AuthenticationMiddleware
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         before_send=[browser.before_send],
         lifespan=[lifespan],
+        on_startup=[describe_errors] if settings.docs_enabled else [],
         plugins=[ManagementCLI()],
         exception_handlers={
             **EXCEPTION_HANDLERS,

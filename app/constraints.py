@@ -4,23 +4,24 @@ own constraints (``msgspec.inspect``), never from a decoder's message text.
 msgspec stops at the first error of a value and says it in English. Here a
 decoded value is walked against the same declaration (the Struct's fields, a
 query parameter's ``Annotated`` type) and each failure becomes a
-:class:`FieldError` from the closed set. Whether a value is valid stays
-msgspec's decision: ``problems`` is only asked about a value msgspec refused
-(``app/http/input_contract.py``), so the two cannot disagree on what passes.
+:class:`FieldError` from the closed set. A value is refused only when msgspec
+refuses it too (``refuses``, asked in ``app/http/input_contract.py`` when the
+walk found something), so nothing msgspec accepts is turned away.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import msgspec
+from msgspec import UNSET
 from msgspec import inspect as mi
 
+from app.errors import ValidationError
 from app.field_problems import FieldError, FieldProblem
-
-_SEQUENCES = (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)
 
 
 @cache
@@ -43,34 +44,36 @@ def join(prefix: str, key: str) -> str:
 
 def problems(value: Any, info: mi.Type, field: str) -> list[FieldError]:
     """Every way ``value`` breaks ``info`` (empty if none is found)."""
-    while isinstance(info, mi.Metadata):
+    while type(info) is mi.Metadata:
         info = info.type
-    if isinstance(info, mi.UnionType):
-        return _union(value, info, field)
-    if isinstance(info, mi.AnyType | mi.CustomType):
-        return []
-    if isinstance(info, mi.NoneType):
+    kind = type(info)
+    if kind is mi.UnionType:
+        return _union(value, cast(mi.UnionType, info), field)
+    if kind is mi.NoneType:
         return [] if value is None else [FieldError(field, FieldProblem.INVALID)]
+    check = _CHECKS.get(kind)
+    if check is None:  # Any, custom types, dates...: msgspec and Litestar decide
+        return []
     if value is None:
         return [FieldError(field, FieldProblem.NOT_NULL)]
-    if isinstance(info, mi.StrType):
-        return _string(value, info, field)
-    if isinstance(info, mi.BoolType):
-        ok = isinstance(value, bool) or (isinstance(value, str) and value.lower() in _BOOLS)
-        return [] if ok else [FieldError(field, FieldProblem.NOT_BOOLEAN)]
-    if isinstance(info, mi.IntType | mi.FloatType):
-        return _number(value, info, field)
-    if isinstance(info, mi.LiteralType):
-        return _one_of(value, info.values, field)
-    if isinstance(info, mi.EnumType):
-        return _one_of(value, tuple(member.value for member in info.cls), field)
-    if isinstance(info, _SEQUENCES):
-        return _sequence(value, info, field)
-    if isinstance(info, mi.StructType):
-        return struct_problems(value, info, field)
-    if isinstance(info, mi.DictType):
-        return [] if isinstance(value, dict) else [FieldError(field, FieldProblem.NOT_OBJECT)]
-    return []
+    return check(value, info, field)
+
+
+def _boolean(value: Any, info: Any, field: str) -> list[FieldError]:
+    ok = isinstance(value, bool) or (isinstance(value, str) and value.lower() in _BOOLS)
+    return [] if ok else [FieldError(field, FieldProblem.NOT_BOOLEAN)]
+
+
+def _literal(value: Any, info: Any, field: str) -> list[FieldError]:
+    return _one_of(value, info.values, field)
+
+
+def _enum(value: Any, info: Any, field: str) -> list[FieldError]:
+    return _one_of(value, tuple(member.value for member in info.cls), field)
+
+
+def _dict(value: Any, info: Any, field: str) -> list[FieldError]:
+    return [] if isinstance(value, dict) else [FieldError(field, FieldProblem.NOT_OBJECT)]
 
 
 _BOOLS = frozenset({"true", "false", "1", "0"})
@@ -88,7 +91,7 @@ def _union(value: Any, info: mi.UnionType, field: str) -> list[FieldError]:
     return [FieldError(field, FieldProblem.INVALID)]
 
 
-def _string(value: Any, info: mi.StrType, field: str) -> list[FieldError]:
+def _string(value: Any, info: Any, field: str) -> list[FieldError]:
     if not isinstance(value, str):
         return [FieldError(field, FieldProblem.NOT_STRING)]
     if info.min_length is not None and len(value) < info.min_length:
@@ -105,8 +108,8 @@ def _pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _number(value: Any, info: mi.IntType | mi.FloatType, field: str) -> list[FieldError]:
-    integer = isinstance(info, mi.IntType)
+def _number(value: Any, info: Any, field: str) -> list[FieldError]:
+    integer = type(info) is mi.IntType
     number = _as_number(value, integer)
     if number is None:
         return [FieldError(field, FieldProblem.NOT_INTEGER if integer else FieldProblem.NOT_NUMBER)]
@@ -161,7 +164,7 @@ def _sequence(value: Any, info: Any, field: str) -> list[FieldError]:
     return errors
 
 
-def struct_problems(value: Any, info: mi.StructType, prefix: str = "") -> list[FieldError]:
+def struct_problems(value: Any, info: Any, prefix: str = "") -> list[FieldError]:
     """Unknown keys (in the body's order), then each declared field in order."""
     if not isinstance(value, dict):
         return [FieldError(prefix or "body", FieldProblem.NOT_OBJECT)]
@@ -181,3 +184,45 @@ def struct_problems(value: Any, info: mi.StructType, prefix: str = "") -> list[F
             continue
         errors += problems(value[field.encode_name], field.type, name)
     return errors
+
+
+_Check = Callable[[Any, Any, str], list[FieldError]]
+_CHECKS: dict[type, _Check] = {
+    mi.StrType: _string,
+    mi.BoolType: _boolean,
+    mi.IntType: _number,
+    mi.FloatType: _number,
+    mi.LiteralType: _literal,
+    mi.EnumType: _enum,
+    mi.ListType: _sequence,
+    mi.SetType: _sequence,
+    mi.FrozenSetType: _sequence,
+    mi.VarTupleType: _sequence,
+    mi.StructType: struct_problems,
+    mi.DictType: _dict,
+}
+
+
+# A check of one field's value beyond its declared constraints (a request
+# Struct's ``field_checks``, by attribute): the cleaned value, or a 400.
+FieldCheck = Callable[[Any], Any]
+
+
+def apply_field_checks(struct: msgspec.Struct) -> None:
+    """Run the Struct's ``field_checks`` on its given values; one 400 listing every failure."""
+    errors: list[FieldError] = []
+    for name, check in field_checks_of(type(struct)).items():
+        value = getattr(struct, name)
+        if value is None or value is UNSET:
+            continue
+        try:
+            setattr(struct, name, check(value))
+        except ValidationError as exc:
+            errors += exc.field_errors
+    if errors:
+        raise ValidationError.fields(errors)
+
+
+def field_checks_of(struct: type) -> dict[str, FieldCheck]:
+    checks: dict[str, FieldCheck] = getattr(struct, "field_checks", {})
+    return checks

@@ -13,9 +13,9 @@ One middleware for all routes, after routing (``scope["route_handler"]``):
   name, email rule, …) join the list when something else failed already.
 
 The allowed names come from the handler's own signature, as Litestar reads
-it (its ``KwargsModel``), computed once per handler. Whether a value passes is
-msgspec's verdict with Litestar's options (``app/constraints.py``); only the
-explanation is ours.
+it (its ``KwargsModel``), computed once per handler. A value is refused only
+when msgspec, with Litestar's options, refuses it too (``app/constraints.py``);
+the explanation is ours.
 """
 
 from __future__ import annotations
@@ -30,11 +30,10 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.constraints import problems, refuses, type_info
+from app.constraints import field_checks_of, problems, refuses, type_info
 from app.errors import UnknownParameter, ValidationError
 from app.field_problems import FieldError, FieldProblem
 from app.http.json_body import StrictJSONRequest
-from app.users.schemas import field_checks_of
 
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
@@ -43,6 +42,7 @@ _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 class Parameter:
     name: str  # as sent (the alias)
     annotation: Any  # None: declared by a dependency, whose value Litestar checks
+    info: Any  # its msgspec.inspect type, computed once
     sequence: bool
     required: bool
 
@@ -51,6 +51,7 @@ class Parameter:
 class BodyField:
     name: str  # the attribute, for field_checks
     annotation: Any
+    info: Any
     required: bool
 
 
@@ -74,9 +75,11 @@ def contract_of(handler: Any, path_params: Any) -> Contract | None:
         return None
 
     def parameter(definition: Any) -> Parameter:
+        annotation = annotations.get(definition.field_name)
         return Parameter(
             definition.field_alias,
-            annotations.get(definition.field_name),
+            annotation,
+            type_info(annotation) if annotation is not None else None,
             definition.is_sequence,
             definition.is_required,
         )
@@ -86,7 +89,7 @@ def contract_of(handler: Any, path_params: Any) -> Contract | None:
     if not (isinstance(struct, type) and issubclass(struct, msgspec.Struct)):
         struct = None
     fields = {
-        f.encode_name: BodyField(f.name, f.type, f.required)
+        f.encode_name: BodyField(f.name, f.type, type_info(f.type), f.required)
         for f in (msgspec.structs.fields(struct) if struct else ())
     }
     return Contract(
@@ -98,11 +101,16 @@ def contract_of(handler: Any, path_params: Any) -> Contract | None:
     )
 
 
-def _value_problems(value: Any, annotation: Any, field: str) -> list[FieldError]:
-    if annotation is None or not refuses(value, annotation):
+def _value_problems(value: Any, declared: Parameter | BodyField, field: str) -> list[FieldError]:
+    # Our walk first (the cheaper one); a problem it finds is confirmed by
+    # msgspec, so nothing msgspec accepts is refused here. What the walk misses
+    # Litestar still refuses, naming the field.
+    if declared.annotation is None:
         return []
-    found = problems(value, type_info(annotation), field)
-    return found or [FieldError(field, FieldProblem.INVALID)]
+    found = problems(value, declared.info, field)
+    if found and not refuses(value, declared.annotation):
+        return []
+    return found
 
 
 def check_parameters(
@@ -123,14 +131,14 @@ def check_parameters(
             if parameter.required:
                 errors.append(FieldError(name, FieldProblem.REQUIRED))
         elif parameter.sequence:
-            errors += _value_problems(values, parameter.annotation, name)
+            errors += _value_problems(values, parameter, name)
         elif counts[name] > 1:
             errors.append(FieldError(name, FieldProblem.REPEATED))
         else:
-            errors += _value_problems(values[0], parameter.annotation, name)
+            errors += _value_problems(values[0], parameter, name)
     for name, value in scope.get("path_params", {}).items():
         if (declared := contract.path.get(name)) is not None:
-            errors += _value_problems(value, declared.annotation, name)
+            errors += _value_problems(value, declared, name)
     return errors
 
 
@@ -146,7 +154,7 @@ def check_body(contract: Contract, body: Any) -> list[FieldError]:
         ]
     for name, field in contract.body_fields.items():
         if name in body:
-            errors += _value_problems(body[name], field.annotation, name)
+            errors += _value_problems(body[name], field, name)
         elif field.required:
             errors.append(FieldError(name, FieldProblem.REQUIRED))
     return errors

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, ClassVar
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from app.constraints import FieldCheck, apply_field_checks
 from app.documents.extras import convert_keeping_extras, declared_fields
 from app.errors import ValidationError
-from app.field_problems import FieldError, FieldProblem
+from app.field_problems import FieldProblem
 from app.rows import UserRow
 from app.security.password_policy import MIN_CHARACTERS
 from app.security.passwords import MAX_PASSWORD_BYTES
@@ -48,10 +48,6 @@ def user_out(document: UserRow) -> UserOut:
 
 
 # --- input ---------------------------------------------------------------------
-
-# A check of one field's value beyond its declared constraints: the cleaned value, or a 400.
-FieldCheck = Callable[[Any], Any]
-
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=260)]
 Role = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -94,26 +90,6 @@ def check_phone(value: str) -> str:
     if not any(ch.isdigit() for ch in value):
         raise ValidationError.field("phone", FieldProblem.PHONE_DIGITS)
     return value
-
-
-def apply_field_checks(struct: msgspec.Struct) -> None:
-    """Run the Struct's ``field_checks`` on its given values; one 400 listing every failure."""
-    errors: list[FieldError] = []
-    for name, check in field_checks_of(type(struct)).items():
-        value = getattr(struct, name)
-        if value is None or value is UNSET:
-            continue
-        try:
-            setattr(struct, name, check(value))
-        except ValidationError as exc:
-            errors += exc.field_errors
-    if errors:
-        raise ValidationError.fields(errors)
-
-
-def field_checks_of(struct: type) -> dict[str, FieldCheck]:
-    checks: dict[str, FieldCheck] = getattr(struct, "field_checks", {})
-    return checks
 
 
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -239,3 +239,32 @@ async def test_field_messages_are_turkish_too(http: httpx.AsyncClient) -> None:
     ]
     bad_id = (await http.get("/api/security-events?user_id=x", headers=TURKISH)).json()
     assert bad_id["details"][0]["message"] == "users tablosunun bir kimliği olmalı"
+
+
+async def test_the_document_describes_the_400_as_answered(http: httpx.AsyncClient) -> None:
+    document = (await http.get("/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    reasons = set(schemas["FieldError"]["properties"]["reason"]["enum"])
+    codes = set(schemas["ErrorBody"]["properties"]["code"]["enum"])
+    operations = [
+        operation
+        for item in document["paths"].values()
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    assert len(operations) >= 25
+    for operation in operations:
+        bad = operation["responses"]["400"]["content"]["application/json"]["schema"]
+        assert bad == {"$ref": "#/components/schemas/ErrorBody"}
+    # Real answers use only the codes and reasons the document lists.
+    answers = [
+        await http.get("/api/audit-logs?userId=x"),
+        await http.get("/api/users?limit=0&order=up"),
+        await http.get("/api/security-events?user_id=bad"),
+        await http.post("/api/users", json={"name": "", "role": 1, "x": 2}),
+    ]
+    for answer in answers:
+        body = answer.json()
+        assert body["code"] in codes
+        assert {detail["reason"] for detail in body["details"]} <= reasons
+        assert all(set(detail) == {"field", "reason", "message"} for detail in body["details"])
