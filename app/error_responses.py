@@ -58,11 +58,14 @@ def error_response(
 
 
 def app_error_response(request: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
+    # With field errors, ``error`` is the code's general text: the specifics are
+    # the details, in the caller's language (the message is English, for logs).
+    listed = isinstance(exc.details, list) and any(isinstance(d, FieldError) for d in exc.details)
     return error_response(
         request,
         exc.status_code,
         exc.code,
-        message=exc.message,
+        message=None if listed else exc.message,
         details=exc.details,
         headers=exc.headers,
     )

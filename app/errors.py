@@ -149,11 +149,13 @@ class ValidationError(AppError):
 
     @classmethod
     def field(cls, field: str, problem: FieldProblem, **params: Any) -> ValidationError:
-        return cls(details=[FieldError(field, problem, params)])
+        return cls.fields([FieldError(field, problem, params)])
 
     @classmethod
     def fields(cls, errors: list[FieldError]) -> ValidationError:
-        return cls(details=list(errors))
+        # The English summary is for logs and the CLI; a response says it in details.
+        summary = "; ".join(f"{error.field}: {error.text()}" for error in errors)
+        return cls(summary or None, details=list(errors))
 
     @property
     def field_errors(self) -> list[FieldError]:
