@@ -28,7 +28,7 @@ from app.http.control_chars import ControlCharacterMiddleware
 from app.http.denials import denial_handler
 from app.http.docs import DOCS_PATH, assets_router, render_plugins
 from app.http.error_schema import describe_errors
-from app.http.input_contract import InputContractMiddleware
+from app.http.input_contract import InputContract
 from app.http.json_body import StrictJSONRequest
 from app.http.middleware import AuthenticationMiddleware
 from app.security.guards import PermissionDenied
@@ -109,8 +109,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RequestDeadline(settings.request_timeout_ms / 1000),
             DefineMiddleware(AuthenticationMiddleware, authenticator=container.authenticator),
             ControlCharacterMiddleware(),
-            InputContractMiddleware(),  # only declared parameters; every bad field at once
         ],
+        # Only declared parameters; every bad field at once (after the guards).
+        before_request=InputContract(),
         before_send=[browser.before_send],
         lifespan=[lifespan],
         on_startup=[describe_errors] if settings.docs_enabled else [],

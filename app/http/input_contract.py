@@ -1,6 +1,6 @@
 """Every route takes only what its handler declares, and a 400 lists every bad field.
 
-One middleware for all routes, after routing (``scope["route_handler"]``):
+One ``before_request`` hook for all routes (``scope["route_handler"]``):
 
 - a query parameter the handler (or one of its dependencies) does not declare
   is 400 ``UNKNOWN_PARAMETER`` naming each such parameter: a mistyped filter
@@ -25,15 +25,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from litestar import Request
 from litestar._parsers import parse_query_string
-from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Scope
 
 from app.constraints import field_checks_of, problems, refuses, type_info
 from app.errors import UnknownParameter, ValidationError
 from app.field_problems import FieldError, FieldProblem
-from app.http.json_body import StrictJSONRequest
 
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
@@ -178,8 +176,10 @@ def check_fields_beyond_types(contract: Contract, body: Any, failed: set[str]) -
     return errors
 
 
-class InputContractMiddleware(ASGIMiddleware):
-    scopes = (ScopeType.HTTP,)
+class InputContract:
+    """The app's ``before_request`` hook: after authentication and the route's
+    guards (a caller without access gets 401/403, not the route's rules),
+    before Litestar reads the parameters and the body."""
 
     def __init__(self) -> None:
         self._contracts: dict[int, Contract | None] = {}
@@ -191,18 +191,16 @@ class InputContractMiddleware(ASGIMiddleware):
             self._contracts[key] = contract_of(handler, scope.get("path_params", {}))
         return self._contracts[key]
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+    async def __call__(self, request: Request[Any, Any, Any]) -> None:
+        scope = request.scope
         contract = self._contract(scope)
-        method = scope.get("method", "")
-        if contract is None or method == "OPTIONS":
-            await next_app(scope, receive, send)
+        if contract is None or request.method == "OPTIONS":
             return
-        request = StrictJSONRequest(scope, receive)
-        # Litestar's own parser (cached), in the order sent.
+        # Litestar's own parser, in the order sent.
         query = list(parse_query_string(scope.get("query_string", b"")))
         errors = check_parameters(contract, scope, query)
-        if contract.body is not None and method not in _BODYLESS:
-            body = await request.json()
+        if contract.body is not None and request.method not in _BODYLESS:
+            body = await request.json()  # kept for the handler (StrictJSONRequest)
             body_errors = check_body(contract, body)
             errors += body_errors
             if errors:
@@ -210,4 +208,3 @@ class InputContractMiddleware(ASGIMiddleware):
                 errors += check_fields_beyond_types(contract, body, failed)
         if errors:
             raise ValidationError.fields(errors)
-        await next_app(scope, receive, send)

@@ -268,3 +268,11 @@ async def test_the_document_describes_the_400_as_answered(http: httpx.AsyncClien
         assert body["code"] in codes
         assert {detail["reason"] for detail in body["details"]} <= reasons
         assert all(set(detail) == {"field", "reason", "message"} for detail in body["details"])
+
+
+async def test_access_is_decided_before_the_input(base_url: str) -> None:
+    # A caller without access learns nothing of a route's rules: 401, not 400.
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as anonymous:
+        assert (await anonymous.get("/api/audit-logs?userId=x")).status_code == 401
+        created = await anonymous.post("/api/users", json={"name": ""})
+        assert created.status_code == 401
