@@ -30,12 +30,15 @@ def type_info(annotation: Any) -> mi.Type:
 
 
 def refuses(value: Any, annotation: Any) -> bool:
-    """msgspec's verdict, with the options Litestar converts request values with."""
+    """msgspec's verdict, with the options Litestar converts request values with.
+
+    Lax conversion reads the string ``"null"`` as None for an optional type
+    that cannot hold it (``?action=null`` would drop the filter): refused."""
     try:
-        msgspec.convert(value, type=annotation, strict=False, str_keys=True)
+        converted = msgspec.convert(value, type=annotation, strict=False, str_keys=True)
     except msgspec.ValidationError:
         return True
-    return False
+    return converted is None and value is not None
 
 
 def join(prefix: str, key: str) -> str:

@@ -94,6 +94,8 @@ async def test_closed_sets_are_enforced_and_documented(http: httpx.AsyncClient) 
         ("/api/security-events?event_type=login_failed", "event_type"),
         ("/api/security-events?severity=urgent", "severity"),
         ("/api/users?order=newest", "order"),
+        ("/api/audit-logs?action=null", "action"),  # not read as "no filter"
+        ("/api/security-events?severity=null", "severity"),
     ]:
         assert fields(await http.get(path)) == [(name, "not_one_of")], path
     detail = (await http.get("/api/audit-logs?action=update")).json()["details"][0]

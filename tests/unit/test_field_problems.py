@@ -91,3 +91,13 @@ def test_every_failure_of_a_body_is_named() -> None:
 def test_what_msgspec_accepts_is_not_refused(value: Any, annotation: Any) -> None:
     assert not refuses(value, annotation)
     assert problems(value, type_info(annotation), "f") == []
+
+
+def test_the_string_null_is_not_an_absent_filter() -> None:
+    # msgspec's lax mode reads "null" as None where the Literal cannot hold it.
+    action = Literal["CREATE", "VIEW"] | None
+    assert refuses("null", action)
+    assert [e.problem for e in problems("null", type_info(action), "action")] == [
+        FieldProblem.NOT_ONE_OF
+    ]
+    assert not refuses("null", str | None)  # a string filter takes it as a string
