@@ -29,6 +29,8 @@ from app.http.browser import BrowserSecurity
 from app.http.control_chars import ControlCharacterMiddleware
 from app.http.denials import denial_handler
 from app.http.docs import DOCS_PATH, assets_router, render_plugins, root_to_docs
+from app.http.error_schema import describe_errors
+from app.http.input_contract import InputContract
 from app.http.json_body import StrictJSONRequest
 from app.http.metrics import metrics_listener, metrics_routes
 from app.http.middleware import AuthenticationMiddleware
@@ -139,8 +141,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(AuthenticationMiddleware, authenticator=container.authenticator),
             ControlCharacterMiddleware(),
         ],
+        # Only declared parameters; every bad field at once (after the guards).
+        before_request=InputContract(),
         before_send=[browser.before_send],
         lifespan=[lifespan, *([listener] if listener else [])],
+        on_startup=[describe_errors] if settings.docs_enabled else [],
         plugins=[ManagementCLI()],
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,

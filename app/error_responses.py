@@ -16,6 +16,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from app.body_fields import refused_key
 from app.errors import MESSAGES, RETRY_AFTER_SECONDS, AppError, DatabaseUnavailable, ErrorCode
+from app.field_problems import FieldError, FieldProblem, render_details
 from app.metrics import DATABASE_FAILURES, ERROR_RESPONSES
 
 logger = logging.getLogger("app.errors")
@@ -50,22 +51,23 @@ def error_response(
 ) -> Response[dict[str, Any]]:
     ERROR_RESPONSES.labels(code.value).inc()
     english, turkish = MESSAGES[code]
-    if wants_turkish(request):
-        text = turkish
-    else:
-        text = message or english
+    in_turkish = wants_turkish(request)
+    text = turkish if in_turkish else message or english
     body: dict[str, Any] = {"success": False, "code": code.value, "error": text}
     if details is not None:
-        body["details"] = details
+        body["details"] = render_details(details, in_turkish)
     return Response(body, status_code=status_code, headers=headers)
 
 
 def app_error_response(request: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
+    # With field errors, ``error`` is the code's general text: the specifics are
+    # the details, in the caller's language (the message is English, for logs).
+    listed = isinstance(exc.details, list) and any(isinstance(d, FieldError) for d in exc.details)
     return error_response(
         request,
         exc.status_code,
         exc.code,
-        message=exc.message,
+        message=None if listed else exc.message,
         details=exc.details,
         headers=exc.headers,
     )
@@ -97,15 +99,17 @@ def _field_of(request: Request[Any, Any, Any], key: str) -> str:
 
 def _validation_details(
     request: Request[Any, Any, Any], exc: ValidationException
-) -> list[dict[str, str]] | None:
+) -> list[FieldError] | None:
+    """Litestar's own validation errors (what app/http/input_contract.py did not
+    already explain): the field is kept, its English text is not."""
     extra = exc.extra
     if not isinstance(extra, list):
         return None
-    details = []
-    for item in extra:
-        if isinstance(item, dict):
-            field = _field_of(request, str(item.get("key") or ""))
-            details.append({"field": field, "message": str(item.get("message", ""))})
+    details = [
+        FieldError(_field_of(request, str(item.get("key") or "")), FieldProblem.INVALID)
+        for item in extra
+        if isinstance(item, dict)
+    ]
     return details or None
 
 
@@ -115,14 +119,10 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         logger.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
         return error_response(request, 500, ErrorCode.INTERNAL_ERROR)
     code = _HTTP_CODES.get(status, ErrorCode.VALIDATION_ERROR)
-    details = _validation_details(request, exc) if isinstance(exc, ValidationException) else None
-    message = None
-    if status == 400 and details is None and exc.detail:
-        # e.g. malformed JSON: Litestar's detail names the problem
-        message = str(exc.detail)
-    return error_response(
-        request, status, code, message=message, details=details, headers=exc.headers
-    )
+    details: list[FieldError] | None = None
+    if isinstance(exc, ValidationException):
+        details = _validation_details(request, exc)
+    return error_response(request, status, code, details=details, headers=exc.headers)
 
 
 def _database_error(request: Request[Any, Any, Any], exc: PyMongoError) -> Response[dict[str, Any]]:

@@ -11,6 +11,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from app.field_problems import FieldError, FieldProblem
+
 logger = logging.getLogger("app.errors")
 
 
@@ -20,6 +22,7 @@ class ErrorCode(StrEnum):
     VALIDATION_ERROR = "VALIDATION_ERROR"
     INVALID_ID = "INVALID_ID"
     DUPLICATE_KEY = "DUPLICATE_KEY"
+    UNKNOWN_PARAMETER = "UNKNOWN_PARAMETER"
     INVALID_CURSOR = "INVALID_CURSOR"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
@@ -92,15 +95,26 @@ class AppError(Exception):
 
 
 class ValidationError(AppError, code=ErrorCode.VALIDATION_ERROR, status=400):
-    @classmethod
-    def field(cls, field: str, reason: str) -> ValidationError:
-        return cls(f"{field}: {reason}", details=[{"field": field, "message": reason}])
+    """400 VALIDATION_ERROR; ``details`` lists every refused field (FieldError)."""
 
     @classmethod
-    def in_body(cls, field: str, message: str) -> ValidationError:
-        """A check of a request Struct (``__post_init__``): the general text, and
-        the field's message as the decoder's own errors have it (a sentence)."""
-        return cls(details=[{"field": field, "message": message}])
+    def field(cls, field: str, problem: FieldProblem, **params: Any) -> ValidationError:
+        return cls.fields([FieldError(field, problem, params)])
+
+    @classmethod
+    def fields(cls, errors: list[FieldError]) -> ValidationError:
+        # The English summary is for logs and the CLI; a response says it in details.
+        summary = "; ".join(f"{error.field}: {error.text()}" for error in errors)
+        return cls(summary or None, details=list(errors))
+
+    @property
+    def field_errors(self) -> list[FieldError]:
+        details = self.details if isinstance(self.details, list) else []
+        return [item for item in details if isinstance(item, FieldError)]
+
+
+class UnknownParameter(AppError, code=ErrorCode.UNKNOWN_PARAMETER, status=400):
+    """A query parameter the route does not declare: 400 naming every such one."""
 
 
 class InvalidId(AppError, code=ErrorCode.INVALID_ID, status=400): ...

@@ -6,8 +6,10 @@ optional parameters carry them as ``Annotated[X | None, QueryParameter(...)]``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from enum import EnumMeta
+from typing import Annotated, Any, get_args
 
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import PathParameter, QueryParameter
 
 # A user's ID in a path: its form and table are checked by the service (400 INVALID_ID).
@@ -24,3 +26,13 @@ Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(max_length=2048)]
 Actor = Annotated[str | None, QueryParameter(max_length=80, pattern=r"^[\w:.-]+$")]
 Word = Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[\w.-]+$")]
+
+
+def one_of(literal: Any) -> dict[str, Any]:
+    """``schema_extra`` of an optional filter taking a Literal's values: the
+    document lists them as a string enum (without the ``null`` of the default)."""
+    values: list[Any] = list(get_args(literal))
+    if isinstance(literal, EnumMeta):  # a StrEnum: its members' values
+        members: list[Any] = list(literal)
+        values = [member.value for member in members]
+    return {"type": OpenAPIType.STRING, "enum": values}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 
-from app.audit.models import AuditFilters, AuditLog
+from app.audit.models import AuditAction, AuditFilters, AuditLog
 from app.audit.schemas import AuditLogOut, AuditLogPage
 from app.audit.service import AuditLogs
 from app.documents.extras import convert_keeping_extras, declared_fields
-from app.query_params import Actor, Cursor, Limit, Word
+from app.query_params import Actor, Cursor, Limit, Word, one_of
 from app.security.guards import admin_only
 
 # Fields an import kept (not in the model) are returned as stored.
@@ -27,7 +30,9 @@ class AuditController(Controller):
         user_id: Actor = None,
         resource: Word = None,
         resource_id: Word = None,
-        action: Word = None,
+        action: Annotated[
+            AuditAction | None, QueryParameter(schema_extra=one_of(AuditAction))
+        ] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> AuditLogPage:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from app.documents import ConvexDocument, by_creation
+
+# Every action an audit log can hold: what this service writes (CREATE,
+# UPDATE, DELETE, RESTORE, UNLOCK) and the panel's own union (adds VIEW), kept
+# by the import. The recorder takes only these (mypy), the list filter refuses
+# others, and the OpenAPI document lists them.
+AuditAction = Literal["CREATE", "UPDATE", "DELETE", "RESTORE", "UNLOCK", "VIEW"]
 
 
 class AuditLog(ConvexDocument):
@@ -42,4 +48,4 @@ class AuditFilters:
     user_id: str | None = None
     resource: str | None = None
     resource_id: str | None = None
-    action: str | None = None
+    action: AuditAction | None = None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from app.audit.models import AuditAction
 from app.audit.repository import AuditLogsRepository
 from app.redaction import REDACTED, is_secret_field
 
@@ -37,7 +38,7 @@ class AuditRecorder:
     async def record(
         self,
         actor: str,
-        action: str,
+        action: AuditAction,
         resource: str,
         resource_id: str,
         changes: dict[str, dict[str, Any]] | None,

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from app.audit.models import AuditFilters
 from app.audit.repository import AuditLogsRepository
-from app.documents import Page, parse_id
+from app.documents import Page
+from app.documents.filter_ids import actor_id, any_id
 from app.rows import AuditLogRow
 
 
@@ -17,7 +18,9 @@ class AuditLogs:
     async def newest(
         self, filters: AuditFilters, *, limit: int, cursor: str | None
     ) -> Page[AuditLogRow]:
-        """Newest first; a ``resource_id`` filter is validated like any ID."""
+        """Newest first; ID filters are validated like IDs in paths."""
+        if filters.user_id is not None:
+            actor_id(self.repository.tables, filters.user_id, "user_id")
         if filters.resource_id is not None:
-            parse_id(filters.resource_id)
+            any_id(filters.resource_id, "resource_id")
         return await self.repository.newest(filters, limit=limit, cursor=cursor)

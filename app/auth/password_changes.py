@@ -11,6 +11,7 @@ from app.auth.credentials import Credentials
 from app.auth.sessions import SessionService
 from app.clock import iso
 from app.errors import InvalidCredentials, InvalidCurrentPassword, UserNotFound, ValidationError
+from app.field_problems import FieldError, FieldProblem
 from app.rows import UserRow
 from app.security.password_policy import check_new_password
 from app.security.passwords import INTERNAL_CLIENT, Passwords
@@ -44,10 +45,10 @@ class PasswordChanges:
             # Still counted by the lockout: a stolen session must not become a
             # way to guess the password.
             raise InvalidCurrentPassword(
-                details=[{"field": "currentPassword", "message": "is not the current password"}]
+                details=[FieldError("currentPassword", FieldProblem.WRONG_PASSWORD)]
             ) from exc
         if current == new:
-            raise ValidationError.field("newPassword", "must differ from the current password")
+            raise ValidationError.field("newPassword", FieldProblem.SAME_PASSWORD)
         await self._set(user, new, client, actor=principal.actor, keep=principal.session_id)
 
     async def set_by_admin(self, user_id: str, password: str, by: Caller) -> None:

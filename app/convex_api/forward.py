@@ -19,10 +19,8 @@ from app.errors import AppError, ErrorCode
 logger = logging.getLogger("app.convex_api")
 
 
-class ConvexUnreachable(AppError):
+class ConvexUnreachable(AppError, code=ErrorCode.CONVEX_UNREACHABLE, status=502):
     """502: the deployment did not answer (its answers, errors included, are passed on)."""
-
-    status_code, code = 502, ErrorCode.CONVEX_UNREACHABLE
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,12 @@ from app.audit.models import AuditFilters
 from app.audit.service import AuditLogs
 from app.auth.credentials import Credentials
 from app.auth.password_changes import PasswordChanges
+from app.constraints import struct_problems, type_info
 from app.convex_api.validators import Object
 from app.convex_io.tables import mappings
 from app.documents import TableNumbers
 from app.errors import UserNotFound, ValidationError
+from app.field_problems import FieldProblem
 from app.rows import UserRow
 from app.security.principal import Caller, ClientInfo
 from app.security_events.models import EventType
@@ -79,19 +81,24 @@ def panel_user(row: UserRow | None) -> dict[str, Any] | None:
 
 def _converted[S: msgspec.Struct](data: dict[str, Any], kind: type[S]) -> S:
     """The REST API's field rules (name, email, phone, labels, …) for the same fields."""
+    # Every refused field at once, each from where it is checked (app/constraints.py).
+    errors = struct_problems(data, type_info(kind))
+    if errors:
+        raise ValidationError.fields(errors)
     try:
         return msgspec.convert(data, kind)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        field = text.rpartition("`$.")[2].rstrip("`") if "`$." in text else "args"
-        raise ValidationError.field(field, text.partition(" - at ")[0]) from None
+    except msgspec.ValidationError:
+        # The Struct's own checks (``__post_init__``) raise the service's errors;
+        # anything else the walk above missed is still a 400, never a 500.
+        raise ValidationError.field("args", FieldProblem.INVALID) from None
 
 
 def _bcrypt_hash(value: str, max_cost: int) -> str:
     match = _BCRYPT.fullmatch(value)
     if match is None or not 4 <= int(match.group(1)) <= max_cost:
+        # A bcrypt hash ($2a$/$2b$/$2y$) of cost 4 to max_cost.
         raise ValidationError.field(
-            PASSWORD_HASH, f"must be a bcrypt hash ($2a$/$2b$/$2y$) of cost 4-{max_cost}"
+            PASSWORD_HASH, FieldProblem.PATTERN, pattern=f"$2[aby]$<4-{max_cost}>$…"
         )
     return value
 

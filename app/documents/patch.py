@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from app.documents.ids import SYSTEM_FIELDS
 from app.errors import ValidationError
+from app.field_problems import FieldProblem
 
 
 @dataclass(frozen=True)
@@ -69,15 +70,15 @@ def plan_patch(patch: Mapping[str, Any], stored: Mapping[str, Any], rules: Patch
     for field, value in patch.items():
         if field in SYSTEM_FIELDS:
             if value != stored.get(field):
-                raise ValidationError.field(field, "system fields cannot be changed")
+                raise ValidationError.field(field, FieldProblem.SYSTEM_FIELD)
             continue
         if field in rules.protected:
-            raise ValidationError.field(field, "this field cannot be patched")
+            raise ValidationError.field(field, FieldProblem.NOT_PATCHABLE)
         if field not in rules.required and field not in rules.optional:
-            raise ValidationError.field(field, "unknown field")
+            raise ValidationError.field(field, FieldProblem.UNKNOWN_FIELD)
         if value is None:
             if field in rules.required:
-                raise ValidationError.field(field, "a required field cannot be removed")
+                raise ValidationError.field(field, FieldProblem.REQUIRED_FIELD_REMOVED)
             if field in stored:
                 to_unset.append(field)
         elif stored.get(field, msgspec.UNSET) != value:

@@ -23,6 +23,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import ValidationError
+from app.field_problems import FieldProblem
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # In a JSON body a control character is either raw (C0 bytes, DEL, UTF-8 of
@@ -32,7 +33,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # than a regular expression.
 _SUSPECT = frozenset([*range(0x20), 0x7F, ord("\\"), 0xC2])
 _OTHER_BYTES = bytes(b for b in range(256) if b not in _SUSPECT)
-REASON = "must not contain control characters"
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Route opt: the handler checks the body itself (the Convex API forwards other
 # tables' strings, newlines included, unchanged); parameters are checked here.
@@ -62,7 +62,7 @@ def _strings(value: Any) -> Iterator[tuple[str, str]]:
 def _reject(field: str) -> ValidationError:
     # A field name that itself holds control characters is not echoed back.
     shown = "body" if has_control_character(field) else field
-    return ValidationError.field(shown, REASON)
+    return ValidationError.field(shown, FieldProblem.CONTROL_CHARACTERS)
 
 
 def check_json_body(body: bytes) -> None:

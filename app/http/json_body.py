@@ -25,6 +25,7 @@ from litestar import Request
 from litestar.types import Empty
 
 from app.errors import AppError, ErrorCode, ValidationError
+from app.field_problems import FieldError, FieldProblem
 
 # Bodies of this API nest at most three levels; the limit keeps recursion in
 # every later step (validation, BSON, audit diffs) far from Python's own.
@@ -37,8 +38,8 @@ _encoder = msgspec.json.Encoder()
 class DuplicateJSONKey(AppError, code=ErrorCode.DUPLICATE_KEY, status=400): ...
 
 
-def _invalid(reason: str) -> ValidationError:
-    return ValidationError(f"body: {reason}", details=[{"field": "body", "message": reason}])
+def _invalid(problem: FieldProblem, **params: Any) -> ValidationError:
+    return ValidationError.field("body", problem, **params)
 
 
 def _depth(value: Any) -> int:
@@ -79,7 +80,7 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise DuplicateJSONKey(details=[{"field": key[:64], "message": "duplicate key"}])
+                raise DuplicateJSONKey(details=[FieldError(key[:64], FieldProblem.DUPLICATE_KEY)])
             seen.add(key)
     return result
 
@@ -97,15 +98,15 @@ def decode_body(body: bytes) -> Any:
     """The decoded body, or a 400: malformed, not UTF-8, too deep, duplicate keys."""
     try:
         value = _decoder.decode(body)
-    except msgspec.DecodeError as exc:
-        raise _invalid(str(exc)) from None
+    except msgspec.DecodeError:
+        raise _invalid(FieldProblem.NOT_JSON) from None
     except UnicodeDecodeError:
-        raise _invalid("not valid UTF-8") from None
+        raise _invalid(FieldProblem.NOT_UTF8) from None
     except RecursionError:
-        raise _invalid(f"nested more than {MAX_DEPTH} levels") from None
+        raise _invalid(FieldProblem.TOO_DEEP, limit=MAX_DEPTH) from None
     # Fewer brackets than the limit cannot nest deeper than it: skip the walk.
     if _more_brackets_than(body, MAX_DEPTH) and _depth(value) > MAX_DEPTH:
-        raise _invalid(f"nested more than {MAX_DEPTH} levels")
+        raise _invalid(FieldProblem.TOO_DEEP, limit=MAX_DEPTH)
     if b":" in body:
         _check_duplicates(body, value)
     return value

@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from app.errors import AppError, ErrorCode
+from app.field_problems import FieldError, FieldProblem
 from app.idempotency.repository import IdempotencyRepository
 
 KEY_TTL = timedelta(hours=24)
@@ -31,7 +32,7 @@ class IdempotencyKeyReused(AppError, code=ErrorCode.IDEMPOTENCY_KEY_REUSED, stat
     """The key was first used for a different request (the draft's 422)."""
 
     def __init__(self) -> None:
-        super().__init__(details=[{"field": HEADER, "message": "used before for another request"}])
+        super().__init__(details=[FieldError(HEADER, FieldProblem.KEY_REUSED)])
 
 
 def fingerprint(request: Mapping[str, Any]) -> str:

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from app.errors import ValidationError
+from app.field_problems import FieldProblem
 from app.security.passwords import MAX_PASSWORD_BYTES
 
 MIN_CHARACTERS = 8
@@ -26,15 +27,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def check_new_password(password: str, field: str = "password") -> None:
     """400 naming ``field`` unless ``password`` may be set."""
     if len(password) < MIN_CHARACTERS:
-        raise ValidationError.field(field, f"must be at least {MIN_CHARACTERS} characters")
+        raise ValidationError.field(field, FieldProblem.TOO_SHORT, limit=MIN_CHARACTERS)
     if len(password.encode()) > MAX_PASSWORD_BYTES:
-        raise ValidationError.field(field, f"must be at most {MAX_PASSWORD_BYTES} bytes")
+        raise ValidationError.field(field, FieldProblem.TOO_LONG_BYTES, limit=MAX_PASSWORD_BYTES)
     if not password.strip():
-        raise ValidationError.field(field, "must not be only whitespace")
+        raise ValidationError.field(field, FieldProblem.ONLY_WHITESPACE)
     if _CONTROL.search(password):
-        raise ValidationError.field(field, "must not contain control characters")
+        raise ValidationError.field(field, FieldProblem.CONTROL_CHARACTERS)
     if password.lower() in common_passwords():
-        raise ValidationError.field(field, "is too common: it appears in lists of leaked passwords")
+        raise ValidationError.field(field, FieldProblem.COMMON_PASSWORD)
 
 
 @functools.cache

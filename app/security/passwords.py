@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.config import Settings
 from app.errors import ValidationError
+from app.field_problems import FieldProblem
 from app.security.hash_queue import HashQueue, Ticket
 
 MAX_PASSWORD_BYTES = 1024
@@ -39,9 +40,9 @@ def check_password_input(password: str, field: str = "password") -> bytes:
     """400 before any hashing for empty or oversized passwords."""
     encoded = password.encode()
     if not encoded:
-        raise ValidationError.field(field, "must not be empty")
+        raise ValidationError.field(field, FieldProblem.EMPTY)
     if len(encoded) > MAX_PASSWORD_BYTES:
-        raise ValidationError.field(field, f"must be at most {MAX_PASSWORD_BYTES} bytes")
+        raise ValidationError.field(field, FieldProblem.TOO_LONG_BYTES, limit=MAX_PASSWORD_BYTES)
     return encoded
 
 

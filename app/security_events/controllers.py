@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import QueryParameter
 
 from app.documents.extras import convert_keeping_extras, declared_fields
-from app.query_params import Actor, Cursor, Limit, Word
+from app.query_params import Actor, Cursor, Limit, one_of
 from app.security.guards import admin_only
-from app.security_events.models import SecurityEvent, SecurityEventFilters, Severity
+from app.security_events.models import (
+    EventType,
+    SecurityEvent,
+    SecurityEventFilters,
+    Severity,
+)
 from app.security_events.schemas import SecurityEventOut, SecurityEventPage
 from app.security_events.service import SecurityEvents
 
@@ -29,8 +36,10 @@ class SecurityEventsController(Controller):
         self,
         security_events: NamedDependency[SecurityEvents],
         user_id: Actor = None,
-        event_type: Word = None,
-        severity: FromQuery[Severity | None] = None,
+        event_type: Annotated[
+            EventType | None, QueryParameter(schema_extra=one_of(EventType))
+        ] = None,
+        severity: Annotated[Severity | None, QueryParameter(schema_extra=one_of(Severity))] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> SecurityEventPage:

@@ -13,9 +13,11 @@ Severity = Literal["low", "medium", "high", "critical"]
 
 
 class EventType(StrEnum):
-    """What the service records, each with its one severity (``SEVERITY``).
-    Events imported from the panel may carry its own types (``login_attempt``,
-    ``2fa_enabled``, ...): the field stays a string."""
+    """Every event type, each with its one severity (``SEVERITY``): what this
+    service records, and the rest of the panel's logSecurityEvent union
+    (login_attempt, suspicious_activity, 2fa_*, data_*), kept by the import.
+    The recorder takes only these (mypy), the list filter refuses others, and
+    the OpenAPI document lists them."""
 
     LOGIN_SUCCESS = "login_success"
     LOGIN_FAILURE = "login_failure"
@@ -27,6 +29,13 @@ class EventType(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     USER_DEACTIVATED = "user_deactivated"
     USER_RESTORED = "user_restored"
+    # The panel's own, not written by this service.
+    LOGIN_ATTEMPT = "login_attempt"
+    SUSPICIOUS_ACTIVITY = "suspicious_activity"
+    TWO_FACTOR_ENABLED = "2fa_enabled"
+    TWO_FACTOR_DISABLED = "2fa_disabled"
+    DATA_ACCESS = "data_access"
+    DATA_MODIFICATION = "data_modification"
 
 
 SEVERITY: dict[EventType, Severity] = {
@@ -40,6 +49,12 @@ SEVERITY: dict[EventType, Severity] = {
     EventType.USER_RESTORED: "medium",
     EventType.ACCOUNT_LOCKED: "high",
     EventType.USER_DEACTIVATED: "high",
+    EventType.LOGIN_ATTEMPT: "low",
+    EventType.DATA_ACCESS: "low",
+    EventType.TWO_FACTOR_ENABLED: "medium",
+    EventType.DATA_MODIFICATION: "medium",
+    EventType.TWO_FACTOR_DISABLED: "high",
+    EventType.SUSPICIOUS_ACTIVITY: "high",
 }
 
 
@@ -70,5 +85,5 @@ class SecurityEventFilters:
     """Equality filters, each served by an index ending in ``_creationTime``."""
 
     user_id: str | None = None
-    event_type: str | None = None
+    event_type: EventType | None = None
     severity: Severity | None = None

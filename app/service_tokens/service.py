@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from app.clock import now_ms
 from app.config import Settings
 from app.errors import ValidationError
+from app.field_problems import FieldProblem
 from app.rows import ServiceTokenRow
 from app.security.tokens import hash_token, new_token
 from app.service_tokens.repository import ServiceTokensRepository
@@ -58,7 +59,9 @@ class ServiceTokens:
         """Store a new token's hash; the raw token is returned once, never stored."""
         unknown = set(scopes) - SCOPES
         if not name.strip() or unknown or not scopes:
-            raise ValidationError.field("scope", f"scopes must be among {sorted(SCOPES)}")
+            raise ValidationError.field(
+                "scope", FieldProblem.NOT_ONE_OF, values=", ".join(sorted(SCOPES))
+            )
         token = new_token()
         await self.repository.insert(
             {

@@ -25,11 +25,13 @@ and used for every lookup, so the unique index ``by_email`` decides on it:
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from confusable_homoglyphs import categories
 from email_validator import EmailNotValidError, validate_email
 
 from app.errors import ValidationError
+from app.field_problems import FieldError, FieldProblem
 
 MAX_EMAIL_LENGTH = 254
 
@@ -56,10 +58,15 @@ _LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK"})
 class InvalidEmail(ValidationError, ValueError):
     """400 naming the field ``email``; also a ValueError, as callers may expect
     of a parse. Request Structs turn it into their own field error first
-    (``clean_email``), which msgspec passes through with its field."""
+    (``clean_email``), which msgspec passes through with its field. ``str()``
+    is the English text with the library's own explanation, for the CLI and
+    import reports; a response carries only the closed-set reason."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"email {reason}", details=[{"field": "email", "message": reason}])
+    def __init__(self, problem: FieldProblem, explanation: str = "", **params: Any) -> None:
+        error = FieldError("email", problem, params)
+        text = f"email {error.text()}" + (f": {explanation}" if explanation else "")
+        super().__init__(text, details=[error])
+        self.problem, self.params = problem, params
 
 
 def has_invisible(text: str) -> bool:
@@ -85,13 +92,13 @@ def _mixes_lookalike_scripts(text: str) -> bool:
 def normalize_email(value: str) -> str:
     """The stored, comparable form of an address, or ``InvalidEmail``."""
     if has_invisible(value):
-        raise InvalidEmail("must not contain control or invisible characters")
+        raise InvalidEmail(FieldProblem.INVISIBLE_CHARACTERS)
     text = unicodedata.normalize("NFKC", value.strip()).strip()
     if has_invisible(text):
-        raise InvalidEmail("must not contain control or invisible characters")
+        raise InvalidEmail(FieldProblem.INVISIBLE_CHARACTERS)
     if len(text) > MAX_EMAIL_LENGTH * 4:
         # email-validator's work grows with the input; nothing this long is an address.
-        raise InvalidEmail(f"must be at most {MAX_EMAIL_LENGTH} characters")
+        raise InvalidEmail(FieldProblem.TOO_LONG, limit=MAX_EMAIL_LENGTH)
     try:
         checked = validate_email(
             text,
@@ -103,14 +110,14 @@ def normalize_email(value: str) -> str:
             strict=True,
         )
     except EmailNotValidError as exc:
-        raise InvalidEmail(f"must be a valid address: {exc}") from exc
+        raise InvalidEmail(FieldProblem.EMAIL_INVALID, str(exc)) from exc
     local = unicodedata.normalize("NFKC", checked.local_part.translate(_TURKISH_I).lower())
     domain = checked.domain
     if _mixes_lookalike_scripts(local) or any(
         _mixes_lookalike_scripts(label) for label in domain.split(".")
     ):
-        raise InvalidEmail("must not mix Latin with Cyrillic or Greek letters")
+        raise InvalidEmail(FieldProblem.MIXED_SCRIPTS)
     normalized = f"{local}@{domain}"
     if len(normalized) > MAX_EMAIL_LENGTH:
-        raise InvalidEmail(f"must be at most {MAX_EMAIL_LENGTH} characters")
+        raise InvalidEmail(FieldProblem.TOO_LONG, limit=MAX_EMAIL_LENGTH)
     return normalized

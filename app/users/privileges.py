@@ -42,7 +42,6 @@ MANAGERS_LOCK = "users:manage"
 # the driver's timeouts); it only matters when a process dies holding the lock.
 LEASE_MS = 60_000
 WAIT_SECONDS = 5.0
-LAST_ADMIN_REASON = "would leave no active user with users:manage"
 
 
 class LastAdmin(AppError, code=ErrorCode.LAST_ADMIN, status=409): ...

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from app.constraints import FieldCheck, apply_field_checks
 from app.documents.extras import convert_keeping_extras, declared_fields
 from app.errors import ValidationError
+from app.field_problems import FieldProblem
 from app.rows import UserRow
 from app.security.password_policy import MIN_CHARACTERS
 from app.security.passwords import MAX_PASSWORD_BYTES
@@ -46,7 +48,6 @@ def user_out(document: UserRow) -> UserOut:
 
 
 # --- input ---------------------------------------------------------------------
-
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=260)]
 Role = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -64,14 +65,17 @@ Password = Annotated[str, msgspec.Meta(min_length=MIN_CHARACTERS, max_length=MAX
 
 # The checks below run in a Struct's __post_init__ and raise our own
 # ValidationError, which names its field: msgspec passes it through unchanged
-# (it wraps only ValueError and TypeError, and then the field is lost).
+# (it wraps only ValueError and TypeError, and then the field is lost). A
+# Struct lists them in ``field_checks`` (by encoded field name), so all of
+# them are reported at once, also next to the declared constraints' errors
+# (app/http/input_contract.py).
 
 
 def clean_name(value: str) -> str:
     """1-200 characters after trimming."""
     trimmed = value.strip()
     if not 1 <= len(trimmed) <= 200:
-        raise ValidationError.in_body("name", "name must be 1-200 characters after trimming")
+        raise ValidationError.field("name", FieldProblem.NAME_LENGTH)
     return trimmed
 
 
@@ -79,7 +83,13 @@ def clean_email(value: str) -> str:
     try:
         return normalize_email(value)
     except InvalidEmail as exc:
-        raise ValidationError.in_body("email", str(exc)) from None
+        raise ValidationError.fields(exc.field_errors) from None
+
+
+def check_phone(value: str) -> str:
+    if not any(ch.isdigit() for ch in value):
+        raise ValidationError.field("phone", FieldProblem.PHONE_DIGITS)
+    return value
 
 
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -94,11 +104,14 @@ class UserCreate(msgspec.Struct, forbid_unknown_fields=True):
     two_factor_enabled: bool | None = None
     password: Password | None = None
 
+    field_checks: ClassVar[dict[str, FieldCheck]] = {
+        "name": clean_name,
+        "email": clean_email,
+        "phone": check_phone,
+    }
+
     def __post_init__(self) -> None:
-        self.name = clean_name(self.name)
-        self.email = clean_email(self.email)
-        if self.phone is not None and not any(ch.isdigit() for ch in self.phone):
-            raise ValidationError.in_body("phone", "phone must contain digits")
+        apply_field_checks(self)
 
     def fields(self) -> dict[str, Any]:
         values = msgspec.structs.asdict(self)
@@ -126,11 +139,10 @@ class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
     labels: Labels | UnsetType | None = UNSET
     two_factor_enabled: bool | UnsetType | None = UNSET
 
+    field_checks: ClassVar[dict[str, FieldCheck]] = {"name": clean_name, "email": clean_email}
+
     def __post_init__(self) -> None:
-        if isinstance(self.name, str):
-            self.name = clean_name(self.name)
-        if isinstance(self.email, str):
-            self.email = clean_email(self.email)
+        apply_field_checks(self)
 
     def changes(self) -> dict[str, Any]:
         """The fields the caller gave, by their stored names (``None`` = remove)."""
@@ -150,9 +162,10 @@ class SelfPatch(msgspec.Struct, forbid_unknown_fields=True):
     phone: Phone | UnsetType | None = UNSET
     avatar: Avatar | UnsetType | None = UNSET
 
+    field_checks: ClassVar[dict[str, FieldCheck]] = {"name": clean_name}
+
     def __post_init__(self) -> None:
-        if isinstance(self.name, str):
-            self.name = clean_name(self.name)
+        apply_field_checks(self)
 
     def changes(self) -> dict[str, Any]:
         return {

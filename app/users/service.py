@@ -7,10 +7,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from app.audit.models import AuditAction
 from app.audit.recorder import AuditRecorder, diff
 from app.clock import iso
 from app.documents import CursorCodec, DuplicateKey, Page, query_fingerprint
 from app.errors import EmailTaken, UserNotFound, ValidationError
+from app.field_problems import FieldError, FieldProblem
 from app.rows import UserRow
 from app.security.guards import ADMIN
 from app.security.password_policy import check_new_password
@@ -23,7 +25,6 @@ from app.users.filters import UserFilters
 from app.users.models import SEARCH_TOKENS
 from app.users.ports import SessionEnder
 from app.users.privileges import (
-    LAST_ADMIN_REASON,
     MANAGERS_LOCK,
     LastAdmin,
     LeaseLock,
@@ -125,7 +126,7 @@ class UsersService:
         Pages continue after the last (relevance, ``_creationTime``, ``_id``)."""
         query = parse_query(text)
         if query is None:
-            raise ValidationError.field("search", "needs at least one letter or digit")
+            raise ValidationError.field("search", FieldProblem.NO_SEARCH_TERMS)
         filter_query = self.users.filter_query(self._normalized(filters))
         fingerprint = query_fingerprint("users.search", {"q": text, **filter_query}, "desc")
         candidates = await self.users.search_candidates(
@@ -195,13 +196,13 @@ class UsersService:
         changes: dict[str, Any],
         *,
         by: Caller,
-        action: str = "UPDATE",
+        action: AuditAction = "UPDATE",
     ) -> UserRow:
         """One atomic Convex patch; deactivation revokes every session. A change
         of rights runs under the managers' lock (app/users/privileges.py)."""
         user_id = self.users.parse_id(user_id)
         if changes.get("isActive") is False and by.actor == user_id:
-            raise ValidationError.field("isActive", "you cannot deactivate yourself")
+            raise ValidationError.field("isActive", FieldProblem.SELF_DEACTIVATION)
         if not touches_rights(changes):
             return await self._patch(user_id, changes, by=by, action=action)
         async with self.managers_lock.hold():
@@ -217,10 +218,10 @@ class UsersService:
         roles = [role for role, granted in table.items() if ADMIN in granted]
         if not (await self.users.active_holders(roles, ADMIN, limit=2)) - {user_id}:
             fields = [*privileged_fields(changes), "isActive"]
-            raise LastAdmin(details=[{"field": fields[0], "message": LAST_ADMIN_REASON}])
+            raise LastAdmin(details=[FieldError(fields[0], FieldProblem.LAST_MANAGER)])
 
     async def _patch(
-        self, user_id: str, changes: dict[str, Any], *, by: Caller, action: str
+        self, user_id: str, changes: dict[str, Any], *, by: Caller, action: AuditAction
     ) -> UserRow:
         derived: dict[str, Any] = {"updatedAt": iso(datetime.now(UTC))}
         if isinstance(changes.get("name"), str):

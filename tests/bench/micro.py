@@ -6,7 +6,8 @@ best of 5 rounds each (the figures README cites).
   bodies the API really receives.
 * ``input-checks``: the control-character checks
   (``app/security/control_chars.py``) on JSON bodies and, as middleware, on a
-  GET; the email rule; the password policy.
+  GET; the email rule; the password policy; the input contract's parameter
+  and body checks (``app/http/input_contract.py``).
 * ``observe``: the request wrapper (``app/http/observe.py``), ``micro_observe``.
 
 Without a part, all run.
@@ -27,7 +28,9 @@ from typing import Any, cast
 import msgspec
 from litestar.types import HTTPRequestEvent, Message, Receive, Scope, Send
 
+from app.asgi import create_app
 from app.http.control_chars import ControlCharacterMiddleware, check_json_body
+from app.http.input_contract import check_body, check_parameters, contract_of
 from app.http.json_body import decode_body
 from app.security.password_policy import check_new_password, common_passwords
 from app.users.emails import normalize_email
@@ -124,6 +127,27 @@ def input_checks() -> None:
     print(f"middleware, GET with two query parameters: {middleware_on_a_get():.1f} µs")
     policy_cost = best(lambda: check_new_password("a fine password"), 20000)
     print(f"check_new_password: {policy_cost:.2f} µs")
+    input_contract(json.loads(bodies["JSON body, UTF-8"]))
+
+
+def input_contract(document: dict[str, Any]) -> None:
+    """app/http/input_contract.py on the real handlers of GET and POST /api/users."""
+    app = create_app()
+    handlers = {
+        method: handler
+        for route in app.routes
+        if route.path == "/api/users"
+        for handler in getattr(route, "route_handlers", ())
+        for method in handler.http_methods
+    }
+    listing, create = contract_of(handlers["GET"], {}), contract_of(handlers["POST"], {})
+    assert listing is not None and create is not None
+    scope = cast(Scope, {"path_params": {}})
+    query = [("limit", "10"), ("role", "staff")]
+    cost = best(lambda: check_parameters(listing, scope, query), 20000)
+    print(f"input contract, GET /api/users with two query parameters: {cost:.1f} µs")
+    cost = best(lambda: check_body(create, document), 20000)
+    print(f"input contract, create-user body: {cost:.1f} µs")
 
 
 PARTS: dict[str, Callable[[], None]] = {

@@ -105,7 +105,7 @@ async def test_create_admin_refuses_a_bad_email_or_a_weak_password(
 ) -> None:
     bad_email = await run("users", "create-admin", "--email", "not-an-email", code=1)
     # Refused before a password is asked for.
-    assert "must be a valid address" in bad_email and "Password" not in bad_email
+    assert "must be a valid email address" in bad_email and "Password" not in bad_email
     weak = await run(
         "users", "create-admin", "--email", "new@example.org", stdin="password\npassword\n", code=1
     )

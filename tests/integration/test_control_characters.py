@@ -26,7 +26,7 @@ def refused(response: httpx.Response, field: str) -> bool:
     return (
         response.status_code == 400
         and body["code"] == "VALIDATION_ERROR"
-        and body["details"] == [{"field": field, "message": REASON}]
+        and body["details"] == [{"field": field, "reason": "control_characters", "message": REASON}]
     )
 
 

@@ -105,7 +105,9 @@ async def test_duplicate_key_names_the_field(client: Client, store: Store) -> No
     body = b'{"name":"Eve","email":"eve@example.org","role":"user","role":"admin"}'
     response = await client.post("/api/users", content=body, headers=credentials("", token))
     assert_error_body(response, 400, "DUPLICATE_KEY")
-    assert response.json()["details"] == [{"field": "role", "message": "duplicate key"}]
+    assert response.json()["details"] == [
+        {"field": "role", "reason": "duplicate_key", "message": "appears twice in one object"}
+    ]
     assert await store.db.users.find_one({"email": "eve@example.org"}) is None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import ValidationError
+from app.field_problems import FieldError, FieldProblem
 from app.http.control_chars import check_json_body
 
 
@@ -28,9 +29,7 @@ from app.http.control_chars import check_json_body
 def test_control_characters_are_refused(body: bytes, field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         check_json_body(body)
-    assert caught.value.details == [
-        {"field": field, "message": "must not contain control characters"}
-    ]
+    assert caught.value.details == [FieldError(field, FieldProblem.CONTROL_CHARACTERS)]
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def test_patch_as_update() -> None:
 def test_patch_rejections(patch: dict[str, object]) -> None:
     with pytest.raises(ValidationError) as error:
         plan_patch(patch, {"_id": "i", "_creationTime": 1.0, "name": "a"}, RULES)
-    assert error.value.details[0]["field"] == next(iter(patch))
+    assert error.value.field_errors[0].field == next(iter(patch))
 
 
 def test_cursor_round_trip_and_binding() -> None:

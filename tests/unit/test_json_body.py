@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from app.errors import ValidationError
+from app.field_problems import FieldError, FieldProblem
 from app.http.json_body import MAX_DEPTH, DuplicateJSONKey, decode_body
 
 
@@ -48,7 +49,7 @@ def test_bad_bodies_are_validation_errors(body: bytes) -> None:
 def test_duplicate_keys_are_refused_at_any_depth(body: bytes, key: str) -> None:
     with pytest.raises(DuplicateJSONKey) as error:
         decode_body(body)
-    assert error.value.details == [{"field": key, "message": "duplicate key"}]
+    assert error.value.details == [FieldError(key, FieldProblem.DUPLICATE_KEY)]
 
 
 @pytest.mark.parametrize(

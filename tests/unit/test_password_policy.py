@@ -29,8 +29,8 @@ from app.security.password_policy import check_new_password, common_passwords
 def test_refused(password: str, reason: str) -> None:
     with pytest.raises(ValidationError) as caught:
         check_new_password(password, "newPassword")
-    [detail] = caught.value.details
-    assert detail["field"] == "newPassword" and reason in detail["message"]
+    [detail] = caught.value.field_errors
+    assert detail.field == "newPassword" and reason in detail.text()
 
 
 @pytest.mark.parametrize(
