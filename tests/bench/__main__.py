@@ -9,7 +9,7 @@ import asyncio
 import sys
 
 import tests.bench
-from tests.bench import imports, micro
+from tests.bench import imports, micro, sizes
 from tests.bench.run import run
 
 
@@ -19,12 +19,15 @@ def main(argv: list[str] | None = None) -> int:
         return micro.main(argv[1:])
     if argv[:1] == ["import"]:
         return imports.main(argv[1:])
+    if argv[:1] == ["sizes"]:
+        return sizes.main(argv[1:])
     doc = tests.bench.__doc__ or ""
     parser = argparse.ArgumentParser(
         prog="scripts/bench",
         description=doc.split("\n", 1)[0],
         epilog="`scripts/bench micro [--help]`: the in-process costs of the input checks;"
-        " `scripts/bench import [--users N]`: the Convex import",
+        " `scripts/bench import [--users N]`: the Convex import;"
+        " `scripts/bench sizes`: the BSON size of each collection's documents",
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes (≈10 min, 2 cores)")
     parser.add_argument(
