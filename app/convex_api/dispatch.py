@@ -19,6 +19,7 @@ from app.convex_api.validators import ArgumentError
 from app.convex_io.values import BadValue, decode_encoded, to_encoded
 from app.deadline import database_deadline
 from app.errors import MESSAGES, AppError, ErrorCode, ValidationError
+from app.field_problems import render_details
 from app.http.control_chars import check_json_body
 from app.security.principal import Caller
 
@@ -157,7 +158,7 @@ class ConvexAPI:
         english = ENGLISH.get(exc.code) or exc.message or english
         data: dict[str, Any] = {"code": exc.code.value, "message": english}
         if exc.details is not None:
-            data["details"] = _js_numbers(exc.details)
+            data["details"] = _js_numbers(render_details(exc.details, turkish=False))
         return _function_error(
             _server_error(f"ConvexError: {turkish} ({english})"), data, clean=clean
         )

@@ -93,7 +93,11 @@ async def test_control_characters_in_the_services_own_functions_are_400(
     )
     assert response.status_code == 400
     assert response.json()["details"] == [
-        {"field": "args[0].email", "message": "must not contain control characters"}
+        {
+            "field": "args[0].email",
+            "reason": "control_characters",
+            "message": "must not contain control characters",
+        }
     ]
 
 
