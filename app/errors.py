@@ -6,12 +6,11 @@ error) into the one error body."""
 from __future__ import annotations
 
 import logging
-import tomllib
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from app.field_problems import FieldError, FieldProblem
+from app.messages import texts
 
 logger = logging.getLogger("app.errors")
 
@@ -50,14 +49,10 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
-# code -> (English, Turkish), from messages.toml (a text file a translator can
-# edit); tests/unit/test_error_codes.py checks every member has both and no
-# other code is there.
+# code -> (English, Turkish) from messages.toml; tests/unit/test_error_codes.py
+# checks every member has both.
 MESSAGES: dict[ErrorCode, tuple[str, str]] = {
-    ErrorCode(code): (texts["en"], texts["tr"])
-    for code, texts in tomllib.loads(
-        (Path(__file__).parent / "messages.toml").read_text(encoding="utf-8")
-    ).items()
+    ErrorCode(code): pair for code, pair in texts("codes").items()
 }
 
 
