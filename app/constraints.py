@@ -97,12 +97,21 @@ def _union(value: Any, info: mi.UnionType, field: str) -> list[FieldError]:
 def _string(value: Any, info: Any, field: str) -> list[FieldError]:
     if not isinstance(value, str):
         return [FieldError(field, FieldProblem.NOT_STRING)]
-    if info.min_length is not None and len(value) < info.min_length:
-        return [FieldError(field, FieldProblem.TOO_SHORT, {"limit": info.min_length})]
-    if info.max_length is not None and len(value) > info.max_length:
-        return [FieldError(field, FieldProblem.TOO_LONG, {"limit": info.max_length})]
+    if errors := _length(len(value), info, field, FieldProblem.TOO_SHORT, FieldProblem.TOO_LONG):
+        return errors
     if info.pattern is not None and _pattern(info.pattern).search(value) is None:
         return [FieldError(field, FieldProblem.PATTERN, {"pattern": info.pattern})]
+    return []
+
+
+def _length(
+    size: int, info: Any, field: str, short: FieldProblem, long: FieldProblem
+) -> list[FieldError]:
+    """A string's or a list's length against the declared bounds."""
+    if info.min_length is not None and size < info.min_length:
+        return [FieldError(field, short, {"limit": info.min_length})]
+    if info.max_length is not None and size > info.max_length:
+        return [FieldError(field, long, {"limit": info.max_length})]
     return []
 
 
@@ -157,11 +166,9 @@ def _one_of(value: Any, values: tuple[Any, ...], field: str) -> list[FieldError]
 def _sequence(value: Any, info: Any, field: str) -> list[FieldError]:
     if not isinstance(value, list):
         return [FieldError(field, FieldProblem.NOT_LIST)]
-    if info.min_length is not None and len(value) < info.min_length:
-        return [FieldError(field, FieldProblem.TOO_FEW_ITEMS, {"limit": info.min_length})]
-    if info.max_length is not None and len(value) > info.max_length:
-        return [FieldError(field, FieldProblem.TOO_MANY_ITEMS, {"limit": info.max_length})]
-    errors: list[FieldError] = []
+    few, many = FieldProblem.TOO_FEW_ITEMS, FieldProblem.TOO_MANY_ITEMS
+    if errors := _length(len(value), info, field, few, many):
+        return errors
     for index, item in enumerate(value):
         errors += problems(item, info.item_type, f"{field}[{index}]")
     return errors

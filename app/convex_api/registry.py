@@ -27,6 +27,15 @@ _PROFILE = {
     "avatar": v.optional(_STR),
     "labels": v.optional(_STRINGS),
 }
+# users:create takes these; users:update takes each as optional.
+_USER_FIELDS = {
+    "name": _STR,
+    "email": _STR,
+    "role": _STR,
+    "permissions": _STRINGS,
+    "passwordHash": _STR,
+    "isActive": _BOOL,
+}
 _ACTION = v.union(*(v.literal(a) for a in ("CREATE", "UPDATE", "DELETE", "VIEW")))
 
 FUNCTIONS: dict[str, Function] = {
@@ -59,31 +68,10 @@ FUNCTIONS: dict[str, Function] = {
     ),
     "users:get": Function("query", v.object(id=_USER_ID), get_user),
     "users:getByEmail": Function("query", v.object(email=_STR), get_user_by_email),
-    "users:create": Function(
-        "mutation",
-        v.object(
-            name=_STR,
-            email=_STR,
-            role=_STR,
-            permissions=_STRINGS,
-            passwordHash=_STR,
-            isActive=_BOOL,
-            **_PROFILE,
-        ),
-        create_user,
-    ),
+    "users:create": Function("mutation", v.object(**_USER_FIELDS, **_PROFILE), create_user),
     "users:update": Function(
         "mutation",
-        v.object(
-            id=_USER_ID,
-            name=v.optional(_STR),
-            email=v.optional(_STR),
-            role=v.optional(_STR),
-            permissions=v.optional(_STRINGS),
-            passwordHash=v.optional(_STR),
-            isActive=v.optional(_BOOL),
-            **_PROFILE,
-        ),
+        v.object(id=_USER_ID, **{k: v.optional(f) for k, f in _USER_FIELDS.items()}, **_PROFILE),
         update_user,
     ),
     "users:remove": Function("mutation", v.object(id=_USER_ID), remove_user),

@@ -60,12 +60,19 @@ def _where(path: str) -> str:
 
 
 class Validator:
+    """A validator overrides ``matches`` (a yes or no, and the general text on a
+    no) or ``check`` (a text of its own per failure); each default is the other."""
+
     def check(self, value: Any, path: str, tables: TableNames) -> None:
         if not self.matches(value, tables):
             self.no_match(value, path)
 
     def matches(self, value: Any, tables: TableNames) -> bool:
-        raise NotImplementedError
+        try:
+            self.check(value, "", tables)
+        except ArgumentError:
+            return False
+        return True
 
     def no_match(self, value: Any, path: str) -> None:
         field = path.rsplit(".", 1)[-1]
@@ -111,13 +118,6 @@ class Id(Validator):
                 f'Found ID "{value}" from table `{found}`, which does not match the table'
                 f' name in validator `v.id("{self.table}")`.{_where(path)}'
             )
-
-    def matches(self, value: Any, tables: TableNames) -> bool:
-        try:
-            self.check(value, "", tables)
-        except ArgumentError:
-            return False
-        return True
 
     def __str__(self) -> str:
         return f'v.id("{self.table}")'
@@ -205,13 +205,6 @@ class Object(Validator):
                     f"Object contains extra field `{name}` that is not in the validator.\n"
                     f"{_where(path)}\nObject: {show(value)}\nValidator: {self}"
                 )
-
-    def matches(self, value: Any, tables: TableNames) -> bool:
-        try:
-            self.check(value, "", tables)
-        except ArgumentError:
-            return False
-        return True
 
     def __str__(self) -> str:
         return (
