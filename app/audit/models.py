@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from app.documents import ConvexDocument, by_creation
+from app.documents import ConvexDocument, TableNumbers, by_creation
+from app.documents.filter_ids import actor_id, any_id
 
 # Every action an audit log can hold: what this service writes (CREATE,
 # UPDATE, DELETE, RESTORE, UNLOCK) and the panel's own union (adds VIEW), kept
@@ -49,3 +50,9 @@ class AuditFilters:
     resource: str | None = None
     resource_id: str | None = None
     action: AuditAction | None = None
+
+    def check_ids(self, tables: TableNumbers) -> None:
+        if self.user_id is not None:
+            actor_id(tables, self.user_id, "user_id")
+        if self.resource_id is not None:
+            any_id(self.resource_id, "resource_id")

@@ -7,7 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from app.documents import ConvexDocument, by_creation
+from app.documents import ConvexDocument, TableNumbers, by_creation
+from app.documents.filter_ids import users_id
 
 Severity = Literal["low", "medium", "high", "critical"]
 
@@ -87,3 +88,7 @@ class SecurityEventFilters:
     user_id: str | None = None
     event_type: EventType | None = None
     severity: Severity | None = None
+
+    def check_ids(self, tables: TableNumbers) -> None:
+        if self.user_id is not None:
+            users_id(tables, self.user_id, "user_id")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from app.documents import Page, Repository
+from app.documents.logs import LogRepository
 from app.rows import SecurityEventRow
-from app.security_events.models import SecurityEvent, SecurityEventFilters
+from app.security_events.models import SecurityEvent
 
 
-class SecurityEventsRepository(Repository[SecurityEventRow]):
+class SecurityEventsRepository(LogRepository[SecurityEventRow]):
     model = SecurityEvent
     table = "security_events"
 
@@ -15,9 +15,3 @@ class SecurityEventsRepository(Repository[SecurityEventRow]):
         """One more occurrence of an aggregated event; False if it does not exist."""
         result = await self.collection.update_one({"_id": event_id}, {"$inc": {"details.count": 1}})
         return bool(result.matched_count)
-
-    async def newest(
-        self, filters: SecurityEventFilters, *, limit: int, cursor: str | None
-    ) -> Page[SecurityEventRow]:
-        query = {key: value for key, value in vars(filters).items() if value is not None}
-        return await self.paginate(query, order="desc", limit=limit, cursor=cursor)
