@@ -104,7 +104,7 @@ class AdminGuard:
         )
         if response.status_code != 200:
             raise RuntimeError(f"the fuzz admin cannot log in again: {response.status_code}")
-        self.token = response.json()["data"]["session"]["token"]
+        self.token = response.json()["session"]["token"]
         self.stats["logins"] += 1
 
     def _save(self) -> None:
