@@ -45,7 +45,11 @@ PERMISSION = r"^\w+:\w+$"
 PHONE_WITH_DIGIT = r"^\+?[0-9 ()\-]{0,31}[0-9][0-9 ()\-]{0,31}$"
 
 
-def _string(schema: Schema, *, pattern: str | None = None, description: str = "") -> None:
+def _string(
+    schema: Schema, *, pattern: str | None = None, description: str = "", max_length: int = 0
+) -> None:
+    if max_length:
+        schema.max_length = max_length
     if pattern is not None:
         schema.pattern = pattern
     elif schema.pattern is None and schema.format is None and schema.enum is None:
@@ -76,6 +80,9 @@ FIELDS: dict[str, Callable[[Schema], None]] = {
     "email": _email,
     "name": lambda schema: _string(schema, pattern=NAME),
     "newPassword": _password,
+    # Any password is checked against at most 1,024 bytes (app/security/passwords.py).
+    "password": lambda schema: _string(schema, max_length=1024),
+    "currentPassword": lambda schema: _string(schema, max_length=1024),
     "avatar": lambda schema: _string(schema, pattern=AVATAR),
     # Litestar drops the item constraints of an optional list: restated here.
     "labels": lambda schema: _string(schema, pattern=LABEL),

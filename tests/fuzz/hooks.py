@@ -29,6 +29,8 @@ import schemathesis
 from pymongo import MongoClient
 from pymongo.errors import DuplicateKeyError
 
+from tests.fuzz.positive import make_valid
+
 WRITING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # What makes the admin an admin that can log in; everything else may change.
 GUARDED = ("email", "role", "permissions", "isActive", "passwordHash")
@@ -151,3 +153,18 @@ def after_call(
 ) -> None:
     if GUARD is not None:
         GUARD.after_call(case.method.upper(), case.operation.label, response.status_code)
+
+
+@schemathesis.hook
+def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
+    # Positive cases only: tests/fuzz/positive.py says which rules and why.
+    if case.meta is not None and case.meta.generation.mode.is_positive:
+        case.path_parameters = dict(case.path_parameters or {})
+        case.query = dict(case.query or {})
+        if isinstance(case.body, dict):
+            case.body = dict(case.body)
+        make_valid(case.path_parameters, case.query, case.body)
+        # A wrong current password is a 400 by design; the admin's own is valid.
+        if GUARD is not None and isinstance(case.body, dict) and "currentPassword" in case.body:
+            case.body["currentPassword"] = GUARD.password
+    return case
