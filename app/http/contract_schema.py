@@ -18,6 +18,8 @@ from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi.spec import OpenAPI, OpenAPIFormat, OpenAPIType, Reference, Schema
 
+from app.http.contract_examples import EXAMPLES
+
 # U+0000-U+001F and U+007F-U+009F (app/http/control_chars.py), in the
 # \uXXXX form both ECMAScript and Python regular expressions read.
 _CONTROL = r"\u0000-\u001f\u007f-\u009f"
@@ -122,6 +124,14 @@ def _component(openapi: OpenAPI, reference: Schema | Reference | None) -> tuple[
     return "", reference
 
 
+def add_examples(openapi: OpenAPI) -> None:
+    schemas = openapi.components.schemas or {} if openapi.components else {}
+    for name, example in EXAMPLES.items():
+        schema = schemas.get(name)
+        if isinstance(schema, Schema):
+            schema.examples = [example]
+
+
 def refine_requests(openapi: OpenAPI) -> None:
     """Add the service's own checks to every request parameter and body."""
     seen: set[str] = set()
@@ -153,6 +163,7 @@ class _RefinedOpenAPIPlugin(OpenAPIPlugin):
     def _build_openapi(self) -> OpenAPI:
         openapi = super()._build_openapi()
         refine_requests(openapi)
+        add_examples(openapi)
         return openapi
 
 

@@ -170,3 +170,20 @@ def test_path_parameters_carry_the_readme_names_and_the_id_rules(
     templates = {path for path in document["paths"] if "{" in path}
     names = {name for path in templates for name in re.findall(r"{(\w+)}", path)}
     assert names == {"id", "sessionId"}
+
+
+def test_examples_follow_their_schemas(document: dict[str, Any]) -> None:
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    with_examples = {
+        name: schema
+        for name, schema in document["components"]["schemas"].items()
+        if schema.get("examples")
+    }
+    assert {"LoginIn", "UserCreate", "UserOut", "LoginOut", "SessionPage"} <= set(with_examples)
+    for name, schema in with_examples.items():
+        root = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+        validator = Draft202012Validator(root, format_checker=FormatChecker())
+        for example in schema["examples"]:
+            errors = [error.message for error in validator.iter_errors(example)]
+            assert errors == [], name
