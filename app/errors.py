@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     LAST_ADMIN = "LAST_ADMIN"
     CONCURRENT_CHANGE = "CONCURRENT_CHANGE"
+    SELF_DEACTIVATION = "SELF_DEACTIVATION"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
@@ -76,6 +77,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.CONCURRENT_CHANGE: (
         "Another change of user rights is in progress; try again",
         "Başka bir yetki değişikliği sürüyor; lütfen tekrar deneyin",
+    ),
+    ErrorCode.SELF_DEACTIVATION: (
+        "You cannot deactivate your own account",
+        "Kendi hesabınızı devre dışı bırakamazsınız",
     ),
     ErrorCode.PAYLOAD_TOO_LARGE: ("The request body is too large", "İstek gövdesi çok büyük"),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: (

@@ -86,7 +86,12 @@ STATUSES: dict[int, tuple[str, tuple[ErrorCode, ...]]] = {
     408: ("The request body did not arrive in time", (ErrorCode.REQUEST_TIMEOUT,)),
     409: (
         "The change conflicts with the stored data",
-        (ErrorCode.EMAIL_TAKEN, ErrorCode.LAST_ADMIN, ErrorCode.CONCURRENT_CHANGE),
+        (
+            ErrorCode.EMAIL_TAKEN,
+            ErrorCode.LAST_ADMIN,
+            ErrorCode.CONCURRENT_CHANGE,
+            ErrorCode.SELF_DEACTIVATION,
+        ),
     ),
     413: ("The request body is too large", (ErrorCode.PAYLOAD_TOO_LARGE,)),
     415: ("The request body is not JSON", (ErrorCode.UNSUPPORTED_MEDIA_TYPE,)),

@@ -48,8 +48,15 @@ PHONE_WITH_DIGIT = r"^\+?[0-9 ()\-]{0,31}[0-9][0-9 ()\-]{0,31}$"
 
 
 def _string(
-    schema: Schema, *, pattern: str | None = None, description: str = "", max_length: int = 0
+    schema: Schema,
+    *,
+    pattern: str | None = None,
+    description: str = "",
+    min_length: int = 0,
+    max_length: int = 0,
 ) -> None:
+    if min_length:
+        schema.min_length = min_length
     if max_length:
         schema.max_length = max_length
     if pattern is not None:
@@ -82,9 +89,9 @@ FIELDS: dict[str, Callable[[Schema], None]] = {
     "email": _email,
     "name": lambda schema: _string(schema, pattern=NAME),
     "newPassword": _password,
-    # Any password is checked against at most 1,024 bytes (app/security/passwords.py).
-    "password": lambda schema: _string(schema, max_length=1024),
-    "currentPassword": lambda schema: _string(schema, max_length=1024),
+    # Any password given is not empty and at most 1,024 bytes (app/security/passwords.py).
+    "password": lambda schema: _string(schema, min_length=1, max_length=1024),
+    "currentPassword": lambda schema: _string(schema, min_length=1, max_length=1024),
     "avatar": lambda schema: _string(schema, pattern=AVATAR),
     # Litestar drops the item constraints of an optional list: restated here.
     "labels": lambda schema: _string(schema, pattern=LABEL),
@@ -97,6 +104,25 @@ COMPONENT_FIELDS: dict[tuple[str, str], Callable[[Schema], None]] = {
     ("UserCreate", "password"): _password,
     ("PasswordSetIn", "password"): _password,
 }
+
+
+# A Convex patch removes a field with null, except these (400 otherwise).
+REQUIRED_IN_PATCH = {"UserPatch": ("name", "email", "role", "permissions", "isActive")}
+SYSTEM_FIELDS_RULE = "Accepted only with the document's stored value (400 otherwise)."
+
+
+def _not_null(schema: Schema | Reference) -> Schema | Reference:
+    if isinstance(schema, Schema) and schema.one_of:
+        kept = [
+            v for v in schema.one_of if not (isinstance(v, Schema) and _is(v, OpenAPIType.NULL))
+        ]
+        if len(kept) == 1 and isinstance(kept[0], Schema):
+            variant = kept[0]
+            for name in ("max_length", "min_length", "pattern", "max_items", "min_items"):
+                if getattr(variant, name) is None and getattr(schema, name) is not None:
+                    setattr(variant, name, getattr(schema, name))
+            return variant
+    return schema
 
 
 def _is(schema: Schema, kind: OpenAPIType) -> bool:
@@ -150,7 +176,15 @@ def refine_requests(openapi: OpenAPI) -> None:
                 if schema is None or name in seen:
                     continue
                 seen.add(name)
-                for field, field_schema in (schema.properties or {}).items():
+                # Every body Struct refuses unknown fields (forbid_unknown_fields).
+                schema.additional_properties = False
+                properties = schema.properties or {}
+                for field in REQUIRED_IN_PATCH.get(name, ()):
+                    properties[field] = _not_null(properties[field])
+                for field in ("_id", "_creationTime"):
+                    if isinstance(properties.get(field), Schema):
+                        properties[field].description = SYSTEM_FIELDS_RULE
+                for field, field_schema in properties.items():
                     refine = COMPONENT_FIELDS.get((name, field)) or FIELDS.get(field)
                     _refine(field_schema, refine)
 

@@ -53,6 +53,12 @@ class ConcurrentChange(AppError):
     status_code, code = 409, ErrorCode.CONCURRENT_CHANGE
 
 
+class SelfDeactivation(AppError):
+    """409: the request is well formed; the caller being its target is the conflict."""
+
+    status_code, code = 409, ErrorCode.SELF_DEACTIVATION
+
+
 def privileged_fields(changes: Mapping[str, Any]) -> list[str]:
     """The fields of a patch that only ``users:admin`` services may change."""
     return [field for field in PRIVILEGED_FIELDS if field in changes]

@@ -29,7 +29,7 @@ import schemathesis
 from pymongo import MongoClient
 from pymongo.errors import DuplicateKeyError
 
-from tests.fuzz.positive import make_valid
+from tests.fuzz.positive import idempotency_key, make_valid
 
 WRITING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # What makes the admin an admin that can log in; everything else may change.
@@ -145,6 +145,23 @@ def before_call(
     # generate a batch before sending it, so the current token goes in here.
     case.headers = case.headers or {}
     case.headers["Authorization"] = f"Bearer {current_token()}"
+    # Here, not in map_case: values drawn later (the resource pool) are in by now.
+    if case.meta is not None and case.meta.generation.mode.is_positive:
+        repair_positive(case)
+
+
+def repair_positive(case: schemathesis.Case) -> None:
+    """tests/fuzz/positive.py says which rules and why."""
+    case.path_parameters = dict(case.path_parameters or {})
+    case.query = dict(case.query or {})
+    if isinstance(case.body, dict):
+        case.body = dict(case.body)
+    make_valid(case.path_parameters, case.query, case.body)
+    if "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = idempotency_key(case.body)
+    if isinstance(case.body, dict) and "currentPassword" in case.body and GUARD is not None:
+        # A wrong current password is a 400 by design; the admin's own is valid.
+        case.body["currentPassword"] = GUARD.password
 
 
 @schemathesis.hook
@@ -153,18 +170,3 @@ def after_call(
 ) -> None:
     if GUARD is not None:
         GUARD.after_call(case.method.upper(), case.operation.label, response.status_code)
-
-
-@schemathesis.hook
-def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
-    # Positive cases only: tests/fuzz/positive.py says which rules and why.
-    if case.meta is not None and case.meta.generation.mode.is_positive:
-        case.path_parameters = dict(case.path_parameters or {})
-        case.query = dict(case.query or {})
-        if isinstance(case.body, dict):
-            case.body = dict(case.body)
-        make_valid(case.path_parameters, case.query, case.body)
-        # A wrong current password is a 400 by design; the admin's own is valid.
-        if GUARD is not None and isinstance(case.body, dict) and "currentPassword" in case.body:
-            case.body["currentPassword"] = GUARD.password
-    return case

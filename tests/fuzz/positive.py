@@ -7,8 +7,11 @@ passwords (plus the password's limit in bytes, not characters). A positive
 case that breaks one of them is not a valid request, so the hooks replace
 that one value before sending, deterministically from the generated one:
 an ID becomes a well-formed users ID (of no user: 404), a cursor is left
-out, a refused password or email becomes an accepted one. Negative cases are
-sent unchanged.
+out, a refused password or email becomes an accepted one, a patch's system
+fields (valid only with their stored values) are left out, and an
+Idempotency-Key is derived from the body (a key is valid with the one body
+it was first used with; the same key with another body is 422 by design).
+Negative cases are sent unchanged.
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ def email(value: Any) -> Any:
     return value
 
 
+def idempotency_key(body: Any) -> str:
+    return f"fuzz-{_digest(body).hex()}"
+
+
 def make_valid(path_parameters: dict[str, Any], query: dict[str, Any], body: Any) -> None:
     """Repair, in place, the values of a positive case the schema cannot describe
     (``password`` is also login's: any password it takes is a valid one there)."""
@@ -68,6 +75,9 @@ def make_valid(path_parameters: dict[str, Any], query: dict[str, Any], body: Any
         query["email"] = email(query["email"])
     if not isinstance(body, dict):
         return
+    # A patch may repeat a system field only with its stored value.
+    body.pop("_id", None)
+    body.pop("_creationTime", None)
     if isinstance(body.get("ids"), list):
         body["ids"] = [users_id(value) for value in body["ids"]]
     for name in NEW_PASSWORDS:

@@ -230,9 +230,9 @@ async def test_soft_delete_and_restore(client: Client, admin: dict[str, Any], st
     events = {e["event_type"] for e in await store.events()}
     assert {"user_deactivated", "user_restored", "session_revoked"} <= events
     myself = await client.delete(f"/api/users/{admin['_id']}")
-    assert myself.status_code == 400
+    assert myself.status_code == 409 and myself.json()["code"] == "SELF_DEACTIVATION"
     self_patch = await client.patch(f"/api/users/{admin['_id']}", json={"isActive": False})
-    assert self_patch.status_code == 400
+    assert self_patch.status_code == 409 and self_patch.json()["code"] == "SELF_DEACTIVATION"
 
 
 async def test_last_login_and_password_set(
