@@ -42,6 +42,8 @@ POLICY_TEXT = (
     "one of the 30,000 most common passwords (400 otherwise)."
 )
 AVATAR = f"^https?://[^\\s{_CONTROL}]+$"
+# Search needs a letter or digit (app/users/search.py splits on [\W_]+).
+SEARCH = f"^{_CHAR}*[^\\W_]{_CHAR}*$"
 LABEL = r"^[\w-]{1,36}$"
 PERMISSION = r"^\w+:\w+$"
 PHONE_WITH_DIGIT = r"^\+?[0-9 ()\-]{0,31}[0-9][0-9 ()\-]{0,31}$"
@@ -93,6 +95,7 @@ FIELDS: dict[str, Callable[[Schema], None]] = {
     "password": lambda schema: _string(schema, min_length=1, max_length=1024),
     "currentPassword": lambda schema: _string(schema, min_length=1, max_length=1024),
     "avatar": lambda schema: _string(schema, pattern=AVATAR),
+    "search": lambda schema: _string(schema, pattern=SEARCH),
     # Litestar drops the item constraints of an optional list: restated here.
     "labels": lambda schema: _string(schema, pattern=LABEL),
     "permissions": lambda schema: _string(schema, pattern=PERMISSION),
