@@ -27,6 +27,7 @@ from litestar.types import Empty, Message, Scope
 from msgspec import UNSET, UnsetType
 
 from app.errors import MESSAGES, ErrorCode
+from app.http.contract_docs import DESCRIPTIONS
 from app.http.contract_schema import refine_document
 from app.responses import ANSWERS
 from app.security.guards import REQUIREMENTS
@@ -200,6 +201,8 @@ def document_operations(app: Litestar) -> None:
         responses = {status: _response(status) for status in sorted(statuses(handler))}
         handler.responses = {**responses, **(handler.responses or {})}
         handler.security = _security(handler)
+        if handler.description is None and not handler.fn.__doc__:
+            handler.description = DESCRIPTIONS.get(handler.handler_name)
         handler._resolved_security = Empty
     if app.openapi_config is not None:
         refine_document(app)

@@ -62,10 +62,21 @@ def naming_errors(document: dict[str, Any]) -> list[str]:
                 errors.append(f"{name}.{field}: not camelCase")
             elif _is_time(document, field_schema) and not TIME_NAME.search(field):
                 errors.append(f"{name}.{field}: a time must end in At or Until")
+    # A query filter on a document field keeps the field's name (?user_id=).
+    document_fields = {
+        field
+        for name in DOCUMENT_SCHEMAS & set(document["components"]["schemas"])
+        for field in document["components"]["schemas"][name].get("properties", {})
+    }
     for method, path, operation in operations(document):
         for parameter in operation.get("parameters", []):
-            if parameter["in"] == "path" and not CAMEL_CASE.match(parameter["name"]):
-                errors.append(f"{method} {path}: path parameter {parameter['name']}")
+            name = parameter["name"]
+            if parameter["in"] == "path" and not CAMEL_CASE.match(name):
+                errors.append(f"{method} {path}: path parameter {name}")
+            if parameter["in"] == "query" and not (
+                CAMEL_CASE.match(name) or name in document_fields
+            ):
+                errors.append(f"{method} {path}: query parameter {name}")
     return errors
 
 
@@ -157,6 +168,7 @@ def test_statuses_follow_from_parameters_bodies_and_the_domain(document: dict[st
         if "{" in path:
             assert "404" in statuses, f"{method} {path}"
         assert operation.get("summary"), f"{method} {path} has no summary"
+        assert operation.get("description"), f"{method} {path} has no description"
     paths = document["paths"]
     assert {"409", "422", "429"} <= set(paths["/api/users"]["post"]["responses"])
     assert {"401", "429"} <= set(paths["/api/auth/login"]["post"]["responses"])
