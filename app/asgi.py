@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components
 
 from app.audit.controllers import AuditController
 from app.auth.access import UserAccessController
@@ -26,6 +26,7 @@ from app.deadline import RequestDeadline
 from app.error_responses import EXCEPTION_HANDLERS
 from app.http.body_deadline import BodyDeadline
 from app.http.browser import BrowserSecurity
+from app.http.contract import allow_header, document_operations, security_schemes
 from app.http.control_chars import ControlCharacterMiddleware
 from app.http.denials import denial_handler
 from app.http.docs import DOCS_PATH, assets_router, render_plugins, root_to_docs
@@ -143,7 +144,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         # Only declared parameters; every bad field at once (after the guards).
         before_request=InputContract(),
-        before_send=[browser.before_send],
+        before_send=[browser.before_send, allow_header],
         lifespan=[lifespan, *([listener] if listener else [])],
         on_startup=[describe_errors] if settings.docs_enabled else [],
         plugins=[ManagementCLI()],
@@ -160,14 +161,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="0.1.0",
             path=DOCS_PATH,
             render_plugins=render_plugins(),
-            components=Components(
-                security_schemes={
-                    "session": SecurityScheme(
-                        type="apiKey", name=settings.cookie_name, security_scheme_in="cookie"
-                    ),
-                    "bearer": SecurityScheme(type="http", scheme="bearer"),
-                }
-            ),
+            use_handler_docstrings=True,
+            components=Components(security_schemes=security_schemes(settings.cookie_name)),
         ),
     )
+    document_operations(app)
     return instrument(app, settings)

@@ -61,7 +61,6 @@ class FieldProblem(StrEnum):
     SYSTEM_FIELD = auto()
     NOT_PATCHABLE = auto()
     REQUIRED_FIELD_REMOVED = auto()
-    SELF_DEACTIVATION = auto()
     NO_SEARCH_TERMS = auto()
     LAST_MANAGER = auto()
     WRONG_PASSWORD = auto()

@@ -11,25 +11,31 @@ from litestar.params import JSONBody, PathParameter
 
 from app.auth.password_changes import PasswordChanges
 from app.auth.schemas import (
-    LoginData,
     LoginIn,
     LoginOut,
     PasswordChangeIn,
-    SessionOut,
+    SessionPage,
     SessionTokenOut,
-    session_out,
+    session_page,
 )
 from app.auth.sessions import SessionService
 from app.config import Settings
 from app.deadline import OWN_DEADLINE
 from app.error_responses import DATABASE_ERRORS, answer
-from app.responses import Success
+from app.query_params import Cursor, Limit
+from app.responses import ANSWERS, Success
 from app.security.guards import signed_in
 from app.security.principal import Principal
 from app.security.requests import PUBLIC, ClientResolver, credentials
 from app.users.schemas import UserOut, user_out
 
-SessionIdPath = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+SessionIdPath = Annotated[
+    str,
+    PathParameter(
+        pattern=r"^[A-Za-z0-9_-]{16,64}$",
+        description="The session's sessionId (from GET /api/auth/sessions).",
+    ),
+]
 
 
 def _clear_cookie(settings: Settings) -> Cookie:
@@ -48,7 +54,12 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
 
-    @post("/login", opt={PUBLIC: True, OWN_DEADLINE: True}, status_code=200)
+    @post(
+        "/login",
+        opt={PUBLIC: True, OWN_DEADLINE: True, ANSWERS: (400, 401, 403, 429, 503)},
+        status_code=200,
+        summary="Sign in with email and password: the user and a new session (also a cookie)",
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -61,12 +72,10 @@ class AuthController(Controller):
             data.email, data.password, data.rememberMe, client_resolver(request)
         )
         body = LoginOut(
-            data=LoginData(
-                user=user_out(result.user),
-                session=SessionTokenOut(
-                    sessionId=result.session_id, token=result.token, expire=result.expires_at
-                ),
-            )
+            user=user_out(result.user),
+            session=SessionTokenOut(
+                sessionId=result.session_id, token=result.token, expiresAt=result.expires_at
+            ),
         )
         cookie = Cookie(
             key=settings.cookie_name,
@@ -81,14 +90,19 @@ class AuthController(Controller):
 
     # Public: an expired, revoked or unknown session still gets its cookie
     # cleared (a frontend cannot clear an HttpOnly cookie itself).
-    @post("/logout", opt={PUBLIC: True}, status_code=200)
+    @post(
+        "/logout",
+        opt={PUBLIC: True, ANSWERS: (503,)},
+        status_code=200,
+        summary="Sign out: revoke the caller's session, if any, and clear the cookie",
+    )
     async def logout(
         self,
         request: Request[Any, Any, Any],
         session_service: NamedDependency[SessionService],
         client_resolver: NamedDependency[ClientResolver],
         settings: NamedDependency[Settings],
-    ) -> Response[Any]:
+    ) -> Response[Success]:
         token = credentials(request, settings.cookie_name)
         try:
             if token:
@@ -101,38 +115,55 @@ class AuthController(Controller):
         response.set_cookie(_clear_cookie(settings))
         return response
 
-    @get("/me", guards=[signed_in])
+    @get("/me", guards=[signed_in], summary="Your own user document")
     async def me(self, request: Request[Principal, Any, Any]) -> UserOut:
         assert request.user.user is not None
         return user_out(request.user.user)
 
-    @get("/sessions", guards=[signed_in])
+    @get(
+        "/sessions",
+        guards=[signed_in],
+        summary="Your active sessions, newest first (cursor pages; `current` marks this one)",
+    )
     async def sessions(
         self,
         request: Request[Principal, Any, Any],
         session_service: NamedDependency[SessionService],
-    ) -> list[SessionOut]:
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> SessionPage:
         principal = request.user
         assert principal.user_id is not None
-        found = await session_service.active(principal.user_id)
-        return [session_out(session, principal.session_id) for session in found]
+        page = await session_service.active(principal.user_id, limit=limit, cursor=cursor)
+        return session_page(page, principal.session_id)
 
-    @delete("/sessions/{session_id:str}", guards=[signed_in], status_code=200)
+    @delete(
+        "/sessions/{sessionId:str}",
+        guards=[signed_in],
+        status_code=200,
+        summary="Revoke one of your sessions",
+    )
     async def revoke_session(
         self,
         request: Request[Principal, Any, Any],
-        session_id: SessionIdPath,
+        sessionId: SessionIdPath,  # the README's name, so the document's
         session_service: NamedDependency[SessionService],
         client_resolver: NamedDependency[ClientResolver],
     ) -> Success:
         principal = request.user
         assert principal.user_id is not None
         await session_service.revoke(
-            principal.user_id, session_id, client_resolver(request), actor=principal.actor
+            principal.user_id, sessionId, client_resolver(request), actor=principal.actor
         )
         return Success()
 
-    @post("/password", guards=[signed_in], status_code=200, opt={OWN_DEADLINE: True})
+    @post(
+        "/password",
+        guards=[signed_in],
+        status_code=200,
+        opt={OWN_DEADLINE: True, ANSWERS: (429,)},
+        summary="Change your own password; your other sessions are revoked",
+    )
     async def change_password(
         self,
         request: Request[Principal, Any, Any],

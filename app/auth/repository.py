@@ -10,7 +10,7 @@ from typing import Any
 
 from app.auth.models import LoginCounter, Session
 from app.clock import ms_to_datetime
-from app.documents import ID_FIELD, DuplicateKey, Repository
+from app.documents import ID_FIELD, DuplicateKey, Page, Repository
 from app.errors import SessionNotFound
 from app.rows import LoginCounterRow, SessionRow
 
@@ -38,13 +38,21 @@ class SessionsRepository(Repository[SessionRow]):
             {"$set": {"last_activity": now}},
         )
 
-    async def list_active(self, user_id: str, now: float) -> list[SessionRow]:
-        return await self.find(
-            {"user_id": user_id, **_ACTIVE, "expires_at": {"$gt": now}},
-            {"token_hash": 0},
-            sort=[("_creationTime", -1)],
-            limit=1000,
+    async def active_page(
+        self, user_id: str, now: float, *, limit: int, cursor: str | None
+    ) -> Page[SessionRow]:
+        """Active sessions, newest first, a keyset page on ``by_user``. Expiry
+        is filtered after the query: the query (and so the cursor) must not
+        change with the clock between pages."""
+        page = await self.paginate(
+            {"user_id": user_id, **_ACTIVE},
+            order="desc",
+            limit=limit,
+            cursor=cursor,
+            projection={"token_hash": 0},
         )
+        live = [session for session in page.documents if session["expires_at"] > now]
+        return Page(documents=live, continue_cursor=page.continue_cursor, is_done=page.is_done)
 
     async def revoke(self, user_id: str, session_id: str, now: float, reason: str) -> bool:
         result = await self.collection.update_one(

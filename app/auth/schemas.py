@@ -9,6 +9,7 @@ import msgspec
 
 from app.auth.models import ACCOUNT, LockoutState
 from app.clock import ms_to_datetime
+from app.documents import Page
 from app.rows import SessionRow
 from app.users.schemas import Password, UserOut
 
@@ -20,35 +21,44 @@ class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SessionTokenOut(msgspec.Struct):
+    """The new session: its token once (also in the cookie); only its hash is stored."""
+
     sessionId: str
     token: str
-    expire: datetime
+    expiresAt: datetime
 
 
-class LoginData(msgspec.Struct):
+class LoginOut(msgspec.Struct):
+    """The signed-in user and the new session."""
+
     user: UserOut
     session: SessionTokenOut
 
 
-class LoginOut(msgspec.Struct):
-    data: LoginData
-    success: bool = True
-
-
 class SessionOut(msgspec.Struct, omit_defaults=True):
+    """An active session as its user or an admin sees it (never the token)."""
+
     sessionId: str
     createdAt: datetime
-    lastActivity: datetime
+    lastActiveAt: datetime
     expiresAt: datetime
     current: bool = False
     ipAddress: str | None = None
     userAgent: str | None = None
 
 
+class SessionPage(msgspec.Struct):
+    """A page of active sessions, newest first (the list envelope of every list)."""
+
+    documents: list[SessionOut]
+    continueCursor: str
+    isDone: bool
+
+
 class LockoutCounterOut(msgspec.Struct, omit_defaults=True):
     scope: Literal["account", "client"]
     failures: int
-    windowStart: datetime
+    windowStartedAt: datetime
     locked: bool
     lockedUntil: datetime | None = None
     ipAddress: str | None = None
@@ -62,6 +72,8 @@ class LockoutOut(msgspec.Struct):
 
 
 class UnlockOut(msgspec.Struct):
+    """The acknowledgement of an unlock, with the number of counters cleared."""
+
     cleared: int
     success: bool = True
 
@@ -74,7 +86,7 @@ def lockout_out(state: LockoutState) -> LockoutOut:
             LockoutCounterOut(
                 scope="account" if counter["kind"] == ACCOUNT else "client",
                 failures=int(counter["failures"]),
-                windowStart=ms_to_datetime(counter["window_start"]),
+                windowStartedAt=ms_to_datetime(counter["window_start"]),
                 locked=locked,
                 lockedUntil=ms_to_datetime(counter["locked_until"]) if locked else None,
                 ipAddress=counter.get("ip") if counter["kind"] != ACCOUNT else None,
@@ -88,11 +100,19 @@ class PasswordChangeIn(msgspec.Struct, forbid_unknown_fields=True):
     newPassword: Password
 
 
+def session_page(page: Page[SessionRow], current_id: str | None) -> SessionPage:
+    return SessionPage(
+        documents=[session_out(session, current_id) for session in page.documents],
+        continueCursor=page.continue_cursor,
+        isDone=page.is_done,
+    )
+
+
 def session_out(session: SessionRow, current_id: str | None) -> SessionOut:
     return SessionOut(
         sessionId=session["session_id"],
         createdAt=ms_to_datetime(session["created_at"]),
-        lastActivity=ms_to_datetime(session["last_activity"]),
+        lastActiveAt=ms_to_datetime(session["last_activity"]),
         expiresAt=ms_to_datetime(session["expires_at"]),
         current=session["session_id"] == current_id,
         ipAddress=session.get("ip_address"),

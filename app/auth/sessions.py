@@ -12,6 +12,7 @@ from app.auth.repository import SessionsRepository
 from app.auth.session_index import SessionIndex, SessionKeys
 from app.clock import iso, ms_to_datetime, now_ms
 from app.config import Settings
+from app.documents import Page
 from app.errors import SessionNotFound
 from app.rows import SessionRow, UserRow
 from app.security.principal import Caller, ClientInfo
@@ -137,13 +138,15 @@ class SessionService:
             details={"sessionId": session["session_id"]},
         )
 
-    async def active(self, user_id: str) -> list[SessionRow]:
-        return await self.sessions.list_active(user_id, now_ms())
+    async def active(self, user_id: str, *, limit: int, cursor: str | None) -> Page[SessionRow]:
+        return await self.sessions.active_page(user_id, now_ms(), limit=limit, cursor=cursor)
 
-    async def active_of_user(self, user_id: str) -> list[SessionRow]:
+    async def active_of_user(
+        self, user_id: str, *, limit: int, cursor: str | None
+    ) -> Page[SessionRow]:
         """An admin's view: 404 for a user that does not exist."""
         user = await self.users.require(self.users.parse_id(user_id))
-        return await self.active(user["_id"])
+        return await self.active(user["_id"], limit=limit, cursor=cursor)
 
     async def revoke(
         self, user_id: str, session_id: str, client: ClientInfo, *, actor: str

@@ -17,6 +17,10 @@ from app.security.principal import Principal
 
 ADMIN = "users:manage"
 
+# What each guard made by ``allow`` requires, (permission, scope): the OpenAPI
+# document declares every operation's security from it (app/http/contract.py).
+REQUIREMENTS: dict[Guard, tuple[str | None, str | None]] = {}
+
 
 class PermissionDenied(Forbidden):
     """403 FORBIDDEN; ``app.http.denials`` records the event when answering."""
@@ -50,6 +54,7 @@ def allow(permission: str | None = None, *, scope: str | None = None) -> Guard:
             return
         deny(principal, scope or permission or "user session")
 
+    REQUIREMENTS[guard] = (permission, scope)
     return guard
 
 

@@ -11,6 +11,7 @@ from litestar.params import JSONBody
 
 from app.auth.credentials import Credentials
 from app.deadline import OWN_DEADLINE
+from app.responses import ANSWERS
 from app.security.guards import allow
 from app.security.requests import ClientResolver
 from app.users.schemas import UserOut, user_out
@@ -29,7 +30,8 @@ class InternalController(Controller):
         "/auth/verify",
         guards=[allow(None, scope="auth:verify")],
         status_code=200,
-        opt={OWN_DEADLINE: True},
+        opt={OWN_DEADLINE: True, ANSWERS: (429,)},
+        summary="Check an email and password for a service: the user or 401",
     )
     async def verify(
         self,

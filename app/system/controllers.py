@@ -7,6 +7,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from app.db import Database
+from app.responses import ANSWERS
 from app.security.requests import PUBLIC
 
 
@@ -24,6 +25,7 @@ class SystemController(Controller):
 
     @get(
         "/ready",
+        opt={ANSWERS: (503,)},
         summary="Readiness: pings the database; 503 DATABASE_UNAVAILABLE when it cannot",
     )
     async def ready(self, database: NamedDependency[Database]) -> Status:

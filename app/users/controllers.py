@@ -16,7 +16,7 @@ from litestar.params import (
 
 from app.idempotency.service import HEADER, KEY_PATTERN
 from app.query_params import Cursor, IdPath, Limit
-from app.responses import Success
+from app.responses import ANSWERS, Success
 from app.security.guards import admin_only, allow, signed_in
 from app.security.principal import Caller, Principal
 from app.users.filters import UserFilters
@@ -56,16 +56,21 @@ class UsersController(Controller):
     path = "/api/users"
     tags = ["users"]
 
-    @get("/{user_id:str}", guards=[read], summary="Get a user by ID (users.get)")
-    async def get_user(self, user_id: IdPath, users_service: Users) -> UserOut:
-        return user_out(await users_service.get(user_id))
+    @get("/{id:str}", guards=[read], summary="Get a user by ID (users.get)")
+    async def get_user(self, id: IdPath, users_service: Users) -> UserOut:
+        return user_out(await users_service.get(id))
 
     @post("/batch-get", guards=[read], status_code=200, summary="Get up to 100 users by ID")
     async def batch_get(self, data: JSONBody[BatchGetIn], users_service: Users) -> BatchGetOut:
         found = await users_service.get_many(data.ids)
         return BatchGetOut(documents=[user_out(u) if u else None for u in found])
 
-    @get("/by-email", guards=[read], summary="Get a user by email (getUserByEmail)")
+    @get(
+        "/by-email",
+        guards=[read],
+        opt={ANSWERS: (404,)},
+        summary="Get a user by email (getUserByEmail)",
+    )
     async def by_email(
         self,
         email: Annotated[str, QueryParameter(min_length=3, max_length=254)],
@@ -109,6 +114,7 @@ class UsersController(Controller):
     @post(
         "/",
         guards=[admin_only],
+        opt={ANSWERS: (409, 422, 429)},
         summary="Create a user (users.create); safe to retry with an Idempotency-Key",
     )
     async def create_user(
@@ -128,56 +134,59 @@ class UsersController(Controller):
         headers = {"Idempotent-Replayed": "true"} if replayed else None
         return Response(user_out(created), status_code=201, headers=headers)
 
-    @patch("/{user_id:str}", guards=[write], summary="Patch a user (users.update)")
+    @patch(
+        "/{id:str}", guards=[write], opt={ANSWERS: (409,)}, summary="Patch a user (users.update)"
+    )
     async def patch_user(
         self,
         request: AnyRequest,
-        user_id: IdPath,
+        id: IdPath,
         data: JSONBody[UserPatch],
         users_service: Users,
         caller: Callers,
     ) -> UserOut:
         changes = data.changes()
         await require_admin_scope(request, request.user, changes)
-        updated = await users_service.patch(user_id, changes, by=caller)
+        updated = await users_service.patch(id, changes, by=caller)
         return user_out(updated)
 
     @delete(
-        "/{user_id:str}",
+        "/{id:str}",
         guards=[admin_only],
         status_code=200,
+        opt={ANSWERS: (409,)},
         summary="Soft delete: deactivate and revoke sessions",
     )
     async def delete_user(
         self,
-        user_id: IdPath,
+        id: IdPath,
         users_service: Users,
         caller: Callers,
     ) -> UserOut:
-        return user_out(await users_service.deactivate(user_id, caller))
+        return user_out(await users_service.deactivate(id, caller))
 
     @post(
-        "/{user_id:str}/restore",
+        "/{id:str}/restore",
         guards=[admin_only],
         status_code=200,
         summary="Reactivate a soft-deleted user",
     )
     async def restore_user(
         self,
-        user_id: IdPath,
+        id: IdPath,
         users_service: Users,
         caller: Callers,
     ) -> UserOut:
-        return user_out(await users_service.restore(user_id, caller))
+        return user_out(await users_service.restore(id, caller))
 
     @post(
-        "/{user_id:str}/last-login",
+        "/{id:str}/last-login",
         guards=[write],
         status_code=200,
         summary="Set lastLogin to now (updateLastLogin)",
     )
-    async def last_login(self, user_id: IdPath, users_service: Users) -> Success:
-        await users_service.update_last_login(user_id)
+    async def last_login(self, id: IdPath, users_service: Users) -> Success:
+        await users_service.update_last_login(id)
         return Success()
 
 

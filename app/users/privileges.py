@@ -50,6 +50,10 @@ class LastAdmin(AppError, code=ErrorCode.LAST_ADMIN, status=409): ...
 class ConcurrentChange(AppError, code=ErrorCode.CONCURRENT_CHANGE, status=409): ...
 
 
+class SelfDeactivation(AppError, code=ErrorCode.SELF_DEACTIVATION, status=409):
+    """The request is well formed; the caller being its target is the conflict."""
+
+
 def privileged_fields(changes: Mapping[str, Any]) -> list[str]:
     """The fields of a patch that only ``users:admin`` services may change."""
     return [field for field in PRIVILEGED_FIELDS if field in changes]

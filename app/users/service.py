@@ -28,6 +28,7 @@ from app.users.privileges import (
     MANAGERS_LOCK,
     LastAdmin,
     LeaseLock,
+    SelfDeactivation,
     after_patch,
     manages,
     privileged_fields,
@@ -202,7 +203,7 @@ class UsersService:
         of rights runs under the managers' lock (app/users/privileges.py)."""
         user_id = self.users.parse_id(user_id)
         if changes.get("isActive") is False and by.actor == user_id:
-            raise ValidationError.field("isActive", FieldProblem.SELF_DEACTIVATION)
+            raise SelfDeactivation()
         if not touches_rights(changes):
             return await self._patch(user_id, changes, by=by, action=action)
         async with self.managers_lock.hold():

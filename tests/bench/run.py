@@ -35,7 +35,7 @@ async def admin_login(client: Client, admin: tuple[str, str]) -> str:
     status, raw = await client.call(1001, Call("POST", "/api/auth/login", body=body))
     if status != 200:
         raise RuntimeError(f"admin login failed: {status} {raw[:300]!r}")
-    token: str = json.loads(raw)["data"]["session"]["token"]
+    token: str = json.loads(raw)["session"]["token"]
     return token
 
 

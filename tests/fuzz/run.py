@@ -108,7 +108,7 @@ def _login(http: httpx.Client, email: str, password: str, wait: float = 0.0) -> 
     while True:
         response = http.post("/api/auth/login", json={"email": email, "password": password})
         if response.status_code == 200:
-            token: str = response.json()["data"]["session"]["token"]
+            token: str = response.json()["session"]["token"]
             return token
         if time.monotonic() > deadline:
             raise RuntimeError(f"login of {email} failed: {response.status_code}")

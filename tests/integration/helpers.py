@@ -106,4 +106,4 @@ async def sign_in_as_root(http: httpx.AsyncClient) -> None:
         "/api/auth/login", json={"email": ROOT_EMAIL, "password": DEFAULT_PASSWORD}
     )
     assert login.status_code == 200, login.text
-    http.headers["Authorization"] = f"Bearer {login.json()['data']['session']['token']}"
+    http.headers["Authorization"] = f"Bearer {login.json()['session']['token']}"

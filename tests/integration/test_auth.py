@@ -39,11 +39,11 @@ async def test_login_succeeds_and_sets_the_session_cookie(client: Client, store:
     response = await login(client, "  AYSE@Example.org ")
     assert response.status_code == 200
     body = response.json()
-    assert body["success"] is True
-    assert body["data"]["user"]["_id"] == user["_id"]
-    assert "passwordHash" not in body["data"]["user"]
-    session = body["data"]["session"]
-    assert set(session) == {"sessionId", "token", "expire"}
+    assert set(body) == {"user", "session"}
+    assert body["user"]["_id"] == user["_id"]
+    assert "passwordHash" not in body["user"]
+    session = body["session"]
+    assert set(session) == {"sessionId", "token", "expiresAt"}
     assert len(session["token"]) >= 43 and session["sessionId"] != session["token"]
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"auth-session={session['token']}")
@@ -244,7 +244,7 @@ async def test_outdated_argon2_parameters_are_rehashed(client: Client, store: St
 
 async def test_me_with_cookie_and_bearer(client: Client, store: Store) -> None:
     user = await store.add_user("me@example.org", phone="+90 555 111 22 33")
-    token = (await login(client, "me@example.org")).json()["data"]["session"]["token"]
+    token = (await login(client, "me@example.org")).json()["session"]["token"]
     with_cookie = await client.get("/api/auth/me")
     assert with_cookie.status_code == 200 and with_cookie.json()["_id"] == user["_id"]
     assert "passwordHash" not in with_cookie.json()
@@ -259,7 +259,7 @@ async def test_me_with_cookie_and_bearer(client: Client, store: Store) -> None:
 
 async def test_logout_revokes_the_session(client: Client, store: Store) -> None:
     await store.add_user("out@example.org")
-    token = (await login(client, "out@example.org")).json()["data"]["session"]["token"]
+    token = (await login(client, "out@example.org")).json()["session"]["token"]
     response = await client.post("/api/auth/logout")
     assert response.status_code == 200
     assert "max-age=0" in response.headers["set-cookie"].lower()
@@ -269,7 +269,7 @@ async def test_logout_revokes_the_session(client: Client, store: Store) -> None:
 
 async def test_expired_session_is_refused(client: Client, store: Store) -> None:
     await store.add_user("expired@example.org")
-    session = (await login(client, "expired@example.org")).json()["data"]["session"]
+    session = (await login(client, "expired@example.org")).json()["session"]
     await store.db.sessions.update_one(
         {"session_id": session["sessionId"]},
         {"$set": {"expires_at": (time.time() - 1) * 1000}},
@@ -292,7 +292,7 @@ async def test_last_activity_is_refreshed_at_most_once_a_minute(
     client: Client, store: Store
 ) -> None:
     await store.add_user("touch@example.org")
-    session_id = (await login(client, "touch@example.org")).json()["data"]["session"]["sessionId"]
+    session_id = (await login(client, "touch@example.org")).json()["session"]["sessionId"]
     first = (await store.db.sessions.find_one({"session_id": session_id}))["last_activity"]
     await client.get("/api/auth/me")
     assert (await store.db.sessions.find_one({"session_id": session_id}))["last_activity"] == first
@@ -305,9 +305,11 @@ async def test_last_activity_is_refreshed_at_most_once_a_minute(
 
 async def test_sessions_list_and_revoke(client: Client, store: Store) -> None:
     await store.add_user("multi@example.org")
-    other = (await login(client, "multi@example.org")).json()["data"]["session"]
-    current = (await login(client, "multi@example.org")).json()["data"]["session"]
-    listed = (await client.get("/api/auth/sessions")).json()
+    other = (await login(client, "multi@example.org")).json()["session"]
+    current = (await login(client, "multi@example.org")).json()["session"]
+    page = (await client.get("/api/auth/sessions")).json()
+    assert set(page) == {"documents", "continueCursor", "isDone"} and page["isDone"] is True
+    listed = page["documents"]
     assert {s["sessionId"] for s in listed} == {other["sessionId"], current["sessionId"]}
     assert [s["current"] for s in listed if s["sessionId"] == current["sessionId"]] == [True]
     assert all("token" not in str(s).lower() for s in listed)
@@ -321,10 +323,38 @@ async def test_sessions_list_and_revoke(client: Client, store: Store) -> None:
     assert len(await store.events("session_revoked")) == 1
 
 
+async def test_session_lists_are_cursor_pages_newest_first(client: Client, store: Store) -> None:
+    user = await store.add_user("pages@example.org")
+    await store.add_user("admin@example.org", role="admin", permissions=["users:manage"])
+    made = [(await login(client, "pages@example.org")).json()["session"] for _ in range(5)]
+    expected = [session["sessionId"] for session in reversed(made)]
+    walked, cursor, pages = [], None, 0
+    while True:
+        query = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/api/auth/sessions", params=query)).json()
+        walked += [session["sessionId"] for session in page["documents"]]
+        cursor, pages = page["continueCursor"], pages + 1
+        if page["isDone"]:
+            break
+    assert walked == expected and pages == 3
+    assert (await client.get("/api/auth/sessions", params={"limit": 0})).status_code == 400
+    forged = await client.get("/api/auth/sessions", params={"cursor": "abc.def"})
+    assert forged.status_code == 400 and forged.json()["code"] == "INVALID_CURSOR"
+    await login(client, "admin@example.org")
+    first = await client.get(f"/api/users/{user['_id']}/sessions", params={"limit": 3})
+    assert first.status_code == 200
+    assert [s["sessionId"] for s in first.json()["documents"]] == expected[:3]
+    rest = await client.get(
+        f"/api/users/{user['_id']}/sessions", params={"cursor": first.json()["continueCursor"]}
+    )
+    assert [s["sessionId"] for s in rest.json()["documents"]] == expected[3:]
+    assert rest.json()["isDone"] is True
+
+
 async def test_a_user_cannot_revoke_another_users_session(client: Client, store: Store) -> None:
     await store.add_user("victim@example.org")
     await store.add_user("attacker@example.org")
-    victim = (await login(client, "victim@example.org")).json()["data"]["session"]
+    victim = (await login(client, "victim@example.org")).json()["session"]
     await login(client, "attacker@example.org")
     response = await client.delete(f"/api/auth/sessions/{victim['sessionId']}")
     assert response.status_code == 404
@@ -333,7 +363,7 @@ async def test_a_user_cannot_revoke_another_users_session(client: Client, store:
 
 async def test_password_change_revokes_the_other_sessions(client: Client, store: Store) -> None:
     user = await store.add_user("change@example.org")
-    other = (await login(client, "change@example.org")).json()["data"]["session"]
+    other = (await login(client, "change@example.org")).json()["session"]
     await login(client, "change@example.org")
     wrong = await client.post(
         "/api/auth/password", json={"currentPassword": "nope", "newPassword": "new secret 123"}
@@ -406,7 +436,7 @@ async def test_bootstrap_admin_is_created_once(engine: Any, database_name: str) 
         async with AsyncTestClient(create_app(settings)) as client:
             response = await login(client, "root@example.org", "bootstrap password")
             assert response.status_code == 200
-            assert response.json()["data"]["user"]["permissions"] == ["users:manage"]
+            assert response.json()["user"]["permissions"] == ["users:manage"]
     store = Store(settings)
     assert await store.db.users.count_documents({}) == 1
     await store.client.drop_database(database_name)
@@ -437,7 +467,7 @@ async def test_me_is_not_stalled_by_concurrent_logins(
                         "/api/auth/login",
                         json={"email": "busy0@example.org", "password": PASSWORD},
                     )
-                ).json()["data"]["session"]["token"]
+                ).json()["session"]["token"]
                 latencies: list[float] = []
                 done = asyncio.Event()
 
@@ -489,7 +519,7 @@ async def test_no_secret_ever_leaves_the_service(
     responses: list[httpx.Response] = []
     responses.append(await login(client, "leak@example.org", "wrong password"))
     responses.append(await login(client, "leak@example.org"))
-    token = responses[-1].json()["data"]["session"]["token"]
+    token = responses[-1].json()["session"]["token"]
     responses.append(await client.get("/api/auth/me"))
     responses.append(await client.get("/api/auth/sessions"))
     responses.append(
@@ -500,7 +530,7 @@ async def test_no_secret_ever_leaves_the_service(
     )
     responses.append(await client.post("/api/auth/logout"))
     responses.append(await login(client, "leak@example.org", "brand new secret"))
-    second_token = responses[-1].json()["data"]["session"]["token"]
+    second_token = responses[-1].json()["session"]["token"]
     responses.append(
         await client.post(
             "/api/internal/auth/verify",

@@ -32,7 +32,7 @@ async def admin(client: Client, store: Store) -> str:
         "/api/auth/login", json={"email": "admin@example.org", "password": PASSWORD}
     )
     assert response.status_code == 200 and client.cookies.get("auth-session")
-    return str(response.json()["data"]["session"]["token"])
+    return str(response.json()["session"]["token"])
 
 
 def assert_refused(response: httpx.Response, status: int, code: str) -> None:
@@ -202,7 +202,7 @@ async def test_logout_clears_the_cookie_of_any_session(client: Client, store: St
     login = await client.post(
         "/api/auth/login", json={"email": "twice@example.org", "password": PASSWORD}
     )
-    token = login.json()["data"]["session"]["token"]
+    token = login.json()["session"]["token"]
     assert_cleared(await client.post("/api/auth/logout"))
     assert len(await store.events("logout")) == 1
     # The revoked session's cookie, sent again, is cleared again.
@@ -227,7 +227,7 @@ async def test_secure_cookies_use_the_host_prefix(secure_client: tuple[Client, S
     login = await client.post(
         "/api/auth/login", json={"email": "host@example.org", "password": PASSWORD}
     )
-    token = login.json()["data"]["session"]["token"]
+    token = login.json()["session"]["token"]
     cookie = login.headers["set-cookie"]
     assert cookie.startswith(f"__Host-auth-session={token};")
     assert "secure" in cookie.lower() and "path=/" in cookie.lower()

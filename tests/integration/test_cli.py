@@ -73,8 +73,8 @@ async def test_create_admin_asks_for_the_password(cli_env: Settings, engine: Any
             json={"email": "boss@example.org", "password": "a long admin password"},
         )
         assert login.status_code == 200
-        assert login.json()["data"]["user"]["role"] == "admin"
-        assert login.json()["data"]["user"]["name"] == "Ayşe Yılmaz"
+        assert login.json()["user"]["role"] == "admin"
+        assert login.json()["user"]["name"] == "Ayşe Yılmaz"
 
 
 async def test_create_admin_promotes_an_existing_user_when_asked(

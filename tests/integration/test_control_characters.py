@@ -85,8 +85,8 @@ async def test_create_refuses_them_in_any_field(
 
 
 async def test_path_parameters_and_login_are_checked(client: Client, admin: dict[str, Any]) -> None:
-    assert refused(await client.get("/api/users/%00"), "user_id")
-    assert refused(await client.get(f"/api/users/{ANY_ID}%01/sessions"), "user_id")
+    assert refused(await client.get("/api/users/%00"), "id")
+    assert refused(await client.get(f"/api/users/{ANY_ID}%01/sessions"), "id")
     client.cookies.clear()
     for body in (
         {"email": "admin@example.org\u0000", "password": PASSWORD},

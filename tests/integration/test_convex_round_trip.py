@@ -55,7 +55,7 @@ async def test_imported_bcrypt_passwords_sign_in_once_and_become_argon2id(
             assert wrong.status_code == 401
             login = await client.post("/api/auth/login", json=credentials)
             assert login.status_code == 200, login.text
-            assert login.json()["data"]["user"]["_id"] == user["_id"]
+            assert login.json()["user"]["_id"] == user["_id"]
             upgraded = await store.user(user["_id"])
             assert upgraded is not None and upgraded["passwordHash"].startswith("$argon2id$")
             again = await client.post("/api/auth/login", json=credentials)

@@ -88,7 +88,7 @@ async def test_variant_is_refused_or_is_the_same_account(
     assert found.status_code == 200 and found.json()["_id"] == accounts[account]
     assert [user["_id"] for user in listed.json()["documents"]] == [accounts[account]]
     assert login.status_code == 200, login.text
-    assert login.json()["data"]["user"]["_id"] == accounts[account]
+    assert login.json()["user"]["_id"] == accounts[account]
 
 
 async def test_a_nul_does_not_answer_for_another_address(

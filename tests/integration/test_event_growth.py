@@ -47,7 +47,7 @@ async def test_repeated_denials_are_one_counted_event(client: Client, store: Sto
     counted = {(e["details"]["route"], e["details"]["needed"]): e for e in events}
     assert len(events) == 3
     assert counted[("/api/users", "users:manage")]["details"]["count"] == 30
-    assert counted[("/api/users/{user_id}", "users:manage")]["details"]["count"] == 10
+    assert counted[("/api/users/{id}", "users:manage")]["details"]["count"] == 10
     assert counted[("/api/audit-logs", "users:manage")]["details"]["count"] == 1
     assert all(e["user_id"] == user["_id"] for e in events)
     listed = await store.db.security_events.count_documents({})

@@ -61,7 +61,7 @@ async def admin_token(client: Client, store: Store) -> str:
         "/api/auth/login", json={"email": "admin@example.org", "password": PASSWORD}
     )
     assert response.status_code == 200
-    return str(response.json()["data"]["session"]["token"])
+    return str(response.json()["session"]["token"])
 
 
 def credentials(path: str, token: str) -> dict[str, str]:

@@ -55,8 +55,8 @@ async def outage_and_recovery(base: str, engine: NxEngine) -> None:
             "/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
         )
         assert login.status_code == 200
-        admin = {"Authorization": f"Bearer {login.json()['data']['session']['token']}"}
-        user_id = login.json()["data"]["user"]["_id"]
+        admin = {"Authorization": f"Bearer {login.json()['session']['token']}"}
+        user_id = login.json()["user"]["_id"]
         new_user = {"name": "New", "email": "new@example.org", "role": "staff"}
 
         assert engine.pid is not None

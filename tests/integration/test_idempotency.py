@@ -29,7 +29,7 @@ async def admin_headers(client: Client, store: Store, email: str = "admin@exampl
     await store.add_user(email, role="admin", permissions=["users:manage"])
     login = await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
     assert login.status_code == 200
-    return {"Authorization": f"Bearer {login.json()['data']['session']['token']}"}
+    return {"Authorization": f"Bearer {login.json()['session']['token']}"}
 
 
 async def create(

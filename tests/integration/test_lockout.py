@@ -27,7 +27,7 @@ SLOW_HASH = PasswordHasher(time_cost=2, memory_cost=16384, parallelism=1).hash(P
 
 async def _admin(client: Client, store: Store) -> dict[str, str]:
     await store.add_user("boss@example.org", role="admin")
-    token = (await login(client, "boss@example.org")).json()["data"]["session"]["token"]
+    token = (await login(client, "boss@example.org")).json()["session"]["token"]
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -160,7 +160,7 @@ async def test_two_admins_demoting_each_other_at_once(
                 login = await client.post(
                     "/api/auth/login", json={"email": email, "password": PASSWORD}
                 )
-                token = login.json()["data"]["session"]["token"]
+                token = login.json()["session"]["token"]
                 client.headers["Authorization"] = f"Bearer {token}"
             demote = {"role": "staff"}
             first, second = await asyncio.gather(

@@ -207,8 +207,8 @@ async def test_soft_delete_and_restore(client: Client, admin: dict[str, Any], st
         "/api/auth/login",
         json={"email": "victim@example.org", "password": PASSWORD},
     )
-    victim_token = victim_login.json()["data"]["session"]["token"]
-    victim_id = victim_login.json()["data"]["user"]["_id"]
+    victim_token = victim_login.json()["session"]["token"]
+    victim_id = victim_login.json()["user"]["_id"]
     # The login replaced the admin's cookie: sign the admin in again.
     await client.post("/api/auth/login", json={"email": "admin@example.org", "password": PASSWORD})
     del other
@@ -230,9 +230,9 @@ async def test_soft_delete_and_restore(client: Client, admin: dict[str, Any], st
     events = {e["event_type"] for e in await store.events()}
     assert {"user_deactivated", "user_restored", "session_revoked"} <= events
     myself = await client.delete(f"/api/users/{admin['_id']}")
-    assert myself.status_code == 400
+    assert myself.status_code == 409 and myself.json()["code"] == "SELF_DEACTIVATION"
     self_patch = await client.patch(f"/api/users/{admin['_id']}", json={"isActive": False})
-    assert self_patch.status_code == 400
+    assert self_patch.status_code == 409 and self_patch.json()["code"] == "SELF_DEACTIVATION"
 
 
 async def test_last_login_and_password_set(
@@ -246,10 +246,10 @@ async def test_last_login_and_password_set(
     token = (
         await client.post("/api/auth/login", json={"email": "pw@example.org", "password": PASSWORD})
     ).json()
-    token = token["data"]["session"]["token"]
+    token = token["session"]["token"]
     await client.post("/api/auth/login", json={"email": "admin@example.org", "password": PASSWORD})
     sessions = await client.get(f"/api/users/{user['_id']}/sessions")
-    assert len(sessions.json()) == 1
+    assert len(sessions.json()["documents"]) == 1
     short = await client.put(f"/api/users/{user['_id']}/password", json={"password": "short"})
     assert short.status_code == 400
     done = await client.put(
@@ -259,7 +259,7 @@ async def test_last_login_and_password_set(
     assert (
         await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
     ).status_code == 401
-    assert (await client.get(f"/api/users/{user['_id']}/sessions")).json() == []
+    assert (await client.get(f"/api/users/{user['_id']}/sessions")).json()["documents"] == []
     revoke = await client.post(f"/api/users/{user['_id']}/sessions/revoke")
     assert revoke.json() == {"success": True}
 
