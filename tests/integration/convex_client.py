@@ -19,11 +19,14 @@ from typing import Any
 
 CLIENT_DIR = Path(__file__).resolve().parents[1] / "convex_client"
 NODE_TIMEOUT_SECONDS = 120
+# The panel's version (convex 1.28.1) and the latest one (the npm alias
+# convex-latest), both pinned by the package-lock.json.
+PACKAGES = ("convex", "convex-latest")
 
 
 def _installed() -> None:
     """``npm ci`` once when the client is missing (.ci/run installs it first)."""
-    if (CLIENT_DIR / "node_modules" / "convex" / "package.json").exists():
+    if all((CLIENT_DIR / "node_modules" / p / "package.json").exists() for p in PACKAGES):
         return
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
@@ -34,10 +37,19 @@ def _installed() -> None:
     )
 
 
-def run_calls(url: str, calls: list[dict[str, Any]], token: str | None = None) -> list[Any]:
-    """Each call's result through ``ConvexHttpClient`` (see driver.cjs)."""
+def run_calls(
+    url: str,
+    calls: list[dict[str, Any]],
+    token: str | None = None,
+    package: str = "convex",
+    admin_auth: bool = False,
+) -> list[Any]:
+    """Each call's result through ``ConvexHttpClient`` (see driver.cjs); the token
+    set with ``setAuth`` (Bearer) or, with ``admin_auth``, ``setAdminAuth``."""
     _installed()
-    plan = json.dumps({"url": url, "token": token, "calls": calls})
+    plan = json.dumps(
+        {"url": url, "token": token, "calls": calls, "package": package, "adminAuth": admin_auth}
+    )
     done = subprocess.run(
         ["node", str(CLIENT_DIR / "driver.cjs")],
         input=plan.encode(),
@@ -51,8 +63,14 @@ def run_calls(url: str, calls: list[dict[str, Any]], token: str | None = None) -
     return results
 
 
-async def calls(url: str, calls_: list[dict[str, Any]], token: str | None = None) -> list[Any]:
-    return await asyncio.to_thread(run_calls, url, calls_, token)
+async def calls(
+    url: str,
+    calls_: list[dict[str, Any]],
+    token: str | None = None,
+    package: str = "convex",
+    admin_auth: bool = False,
+) -> list[Any]:
+    return await asyncio.to_thread(run_calls, url, calls_, token, package, admin_auth)
 
 
 def call(kind: str, fn: str, args: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:

@@ -24,7 +24,10 @@ def service(settings: Settings, **env: str) -> Any:
         settings.mongodb_url,
         settings.database,
         **cheap_service_env(
-            APP_SERVICE_TOKENS=f"panel:{TOKEN}", APP_LEGACY_BCRYPT_COST="12", **env
+            APP_SERVICE_TOKENS=f"panel:{TOKEN}",
+            APP_LEGACY_BCRYPT_COST="12",
+            APP_CONVEX_API_PREFIX="/convex",  # off by default
+            **env,
         ),
     )
 
