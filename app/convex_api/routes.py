@@ -70,7 +70,13 @@ def convex_router(
             )
         except BadRequest as exc:
             raise ValidationError(str(exc)) from None
-        return Response(answer.body, status_code=answer.status_code, media_type=answer.content_type)
+        # The header itself: media_type would append a second charset to an
+        # upstream's "text/plain; charset=utf-8".
+        return Response(
+            answer.body,
+            status_code=answer.status_code,
+            headers={"content-type": answer.content_type},
+        )
 
     return Router(
         path=prefix,

@@ -103,10 +103,13 @@ def i64(number: int) -> dict[str, str]:
 @dataclass
 class FakeConvex:
     """Answers ``/api/{query,mutation,action,function}`` by echoing the args
-    (``echo:*``), or with a function error (``fail:*``); records every request."""
+    (``echo:*``), with a function error (``fail:*``), with HTTP status N and a
+    text body (``http:statusN``), or after ``release`` is set (``slow:*``, at most
+    60 s); records every request, its exact body bytes in ``raw``."""
 
     url: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 @contextmanager
@@ -118,16 +121,29 @@ def fake_convex() -> Iterator[FakeConvex]:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             request = json.loads(body)
             fake.requests.append(
-                {"path": self.path, "headers": dict(self.headers.items()), "body": request}
+                {
+                    "path": self.path,
+                    "headers": dict(self.headers.items()),
+                    "body": request,
+                    "raw": body,
+                }
             )
-            if request["path"].startswith("fail:"):
+            function = request["path"]
+            if function.startswith("http:status"):
+                self._send(int(function[11:]), b"upstream says no", "text/plain; charset=utf-8")
+                return
+            if function.startswith("slow:"):
+                fake.release.wait(60)
+            if function.startswith("fail:"):
                 answer = {"status": "error", "errorMessage": "from convex", "errorData": "E"}
             else:
                 args = request["args"]
                 answer = {"status": "success", "value": args[0] if isinstance(args, list) else args}
-            data = json.dumps(answer).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
+            self._send(200, json.dumps(answer).encode(), "application/json")
+
+        def _send(self, status: int, data: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -142,5 +158,6 @@ def fake_convex() -> Iterator[FakeConvex]:
     try:
         yield fake
     finally:
+        fake.release.set()
         server.shutdown()
         server.server_close()
