@@ -107,6 +107,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 container.convex_api,
                 container.client_resolver,
                 exception_handlers,
+                container.authenticator,
+                settings.convex_allowed_networks,
             )
         ]
         if settings.convex_api_prefix

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -144,14 +145,18 @@ class Settings(BaseSettings):
         default_factory=lambda: dict(DEFAULT_CONVEX_TABLE_NUMBERS)
     )
 
-    # The panel's Convex function API (app/convex_api): its URL prefix ("" turns it
-    # off), the Convex deployment that serves the functions of the tables the
-    # service does not own (unset: they answer "not found"), the deploy key sent
-    # with them (unset: none, as the panel's own calls had), and their time limit.
-    convex_api_prefix: str = Field(default="/convex", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
-    convex_forward_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
-    convex_deploy_key: SecretStr | None = None  # never in a repr or a log
-    convex_forward_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The panel's Convex function API (app/convex_api): off unless given a URL
+    # prefix (e.g. "/convex"); the client networks it answers (empty: any); the
+    # Convex deployment that serves the functions of the tables the service does
+    # not own (unset: they answer "not found"), the deploy key sent with them
+    # (unset: none, as the panel's own calls had), their time limit and how many
+    # may be in flight at once (more answer 503 at once).
+    convex_api_prefix: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
+    convex_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    convex_upstream_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    convex_upstream_deploy_key: SecretStr | None = None  # never in a repr or a log
+    convex_upstream_timeout_seconds: float = Field(default=30.0, gt=0)
+    convex_upstream_max_concurrency: int = Field(default=32, ge=1, le=10_000)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -163,6 +168,16 @@ class Settings(BaseSettings):
     def _split_proxies(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("convex_allowed_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            # Refuses a malformed CIDR at start-up rather than at the first call.
+            return [str(ipaddress.ip_network(str(part), strict=False)) for part in value]
         return value
 
     @field_validator("cors_origins", mode="before")

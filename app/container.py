@@ -155,13 +155,14 @@ class Container:
     def convex_api(self) -> ConvexAPI:
         settings = self.settings
         forwarder = None
-        if settings.convex_forward_url:
+        if settings.convex_upstream_url:
             forwarder = Forwarder(
-                settings.convex_forward_url,
-                settings.convex_deploy_key.get_secret_value()
-                if settings.convex_deploy_key
+                settings.convex_upstream_url,
+                settings.convex_upstream_deploy_key.get_secret_value()
+                if settings.convex_upstream_deploy_key
                 else None,
-                settings.convex_forward_timeout_seconds,
+                settings.convex_upstream_timeout_seconds,
+                settings.convex_upstream_max_concurrency,
             )
         backends = Backends(
             users=self.users,

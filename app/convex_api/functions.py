@@ -179,7 +179,12 @@ async def list_users(b: Backends, by: Caller, args: dict[str, Any]) -> Any:
 
 
 async def get_user(b: Backends, by: Caller, args: dict[str, Any]) -> Any:
-    return panel_user((await b.users.get_many([args["id"]]))[0])
+    # The REST GET's read by _id (coalesced), not get_many's $in: the panel's
+    # session check calls this once per request.
+    try:
+        return panel_user(await b.users.get(args["id"]))
+    except UserNotFound:
+        return None
 
 
 async def create_user(b: Backends, by: Caller, args: dict[str, Any]) -> Any:

@@ -2,9 +2,9 @@
 endpoints ``ConvexHttpClient`` calls, also under ``//api/…`` (what a trailing
 ``/`` in the panel's ``NEXT_PUBLIC_CONVEX_URL`` produces).
 
-Callers need a service token with the scope ``convex`` (``convexHttp.setAuth``
-sends it as a bearer token). HTTP-level errors keep the service's one error
-body and add Convex's ``message`` field, which the client shows.
+Callers need a service token with the scope ``convex``, from an allowed
+network (``app.convex_api.access``). HTTP-level errors keep the service's one
+error body and add Convex's ``message`` field, which the client shows.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ from litestar import Request, Response, Router, post
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter
 
+from app.convex_api.access import convex_guard
 from app.convex_api.dispatch import ENDPOINTS, BadRequest, ConvexAPI
 from app.deadline import OWN_DEADLINE
 from app.errors import ValidationError
 from app.http.control_chars import OWN_CONTROL_CHECK
-from app.security.guards import allow
+from app.http.middleware import Authenticator
 from app.security.principal import Caller, Principal
-from app.security.requests import ClientResolver
-
-SCOPE = "convex"
+from app.security.requests import PUBLIC, ClientResolver
 
 ExceptionHandler = Callable[[Request[Any, Any, Any], Exception], Response[Any]]
 
@@ -46,14 +45,17 @@ def convex_router(
     api: ConvexAPI,
     client_resolver: ClientResolver,
     exception_handlers: Mapping[Any, ExceptionHandler],
+    authenticator: Authenticator,
+    allowed_networks: list[str],
 ) -> Router:
     @post(
         ["/api/{endpoint:str}", "//api/{endpoint:str}"],
-        guards=[allow(None, scope=SCOPE)],
+        guards=[convex_guard(authenticator, client_resolver, allowed_networks)],
         status_code=200,
         # Functions get the request deadline, and their args the control-character
-        # check, in dispatch; forwarded calls neither.
-        opt={OWN_DEADLINE: True, OWN_CONTROL_CHECK: True},
+        # check, in dispatch; forwarded calls neither. PUBLIC: the guard
+        # authenticates (both of the client's schemes, after the network check).
+        opt={OWN_DEADLINE: True, OWN_CONTROL_CHECK: True, PUBLIC: True},
         include_in_schema=False,
     )
     async def call(
@@ -68,7 +70,13 @@ def convex_router(
             )
         except BadRequest as exc:
             raise ValidationError(str(exc)) from None
-        return Response(answer.body, status_code=answer.status_code, media_type=answer.content_type)
+        # The header itself: media_type would append a second charset to an
+        # upstream's "text/plain; charset=utf-8".
+        return Response(
+            answer.body,
+            status_code=answer.status_code,
+            headers={"content-type": answer.content_type},
+        )
 
     return Router(
         path=prefix,

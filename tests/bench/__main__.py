@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("scale", "reads", "batch", "session", "logins", "login-load"),
+        choices=("scale", "reads", "batch", "session", "logins", "login-load", "convex"),
         help="run only these figures (the users are seeded all the same)",
     )
     parser.add_argument("--output", default="bench-results.json")

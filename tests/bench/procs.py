@@ -122,6 +122,7 @@ def service_env(
         APP_BOOTSTRAP_ADMIN_EMAIL=admin[0],
         APP_BOOTSTRAP_ADMIN_PASSWORD=admin[1],
         APP_CURSOR_SECRET=CURSOR_SECRET,
+        APP_CONVEX_API_PREFIX="/convex",  # tests/bench/convex.py
         PYTHONUNBUFFERED="1",
         # The load generator is one address logging the same users in many
         # times at once; the bench measures hashing, not the brute-force

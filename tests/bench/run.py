@@ -19,6 +19,7 @@ from pymongo import AsyncMongoClient
 
 from tests.bench.clients import Call, Client, make_client
 from tests.bench.context import Bench
+from tests.bench.convex import figure_convex
 from tests.bench.logins import figure_logins
 from tests.bench.plan import FULL, LOGIN_PASSWORD, QUICK
 from tests.bench.procs import database_server, make_services, start_services
@@ -46,6 +47,7 @@ FIGURES: dict[str, tuple[str, Callable[[Bench], Awaitable[None]]]] = {
     "session": ("session path", figure_session),
     "logins": ("logins", figure_logins),
     "login-load": ("logins under load", figure_starvation),
+    "convex": ("Convex users:get", figure_convex),
 }
 
 

@@ -1,14 +1,19 @@
 // Runs calls through the real `convex` npm client, as the panel makes them.
-// stdin: {"url", "token"?, "calls": [{"kind": "query"|"mutation"|"action"|"fetchQuery",
+// stdin: {"url", "token"?, "package"?: "convex" | "convex-latest" (an npm alias),
+//         "adminAuth"?: true (setAdminAuth: "Authorization: Convex <token>"),
+//         "calls": [{"kind": "query"|"mutation"|"action"|"fetchQuery",
 //         "fn": "users.list" (through `api`, as the panel) | "audit_logs:list" (a string),
 //         "args": <convex_encoded_json>, "setAuth"?: false, "url"?: override}]}
 // stdout: one JSON array, per call {"ok": true, "value": <convex_encoded_json>} or
 //         {"ok": false, "name", "message", "data"?: <convex_encoded_json>}.
 // Encoded JSON both ways, so BigInt, NaN, -0 and bytes survive the trip to Python.
-const { ConvexHttpClient } = require("convex/browser");
-const { anyApi } = require("convex/server");
-const { fetchQuery } = require("convex/nextjs");
-const { jsonToConvex, convexToJson, ConvexError } = require("convex/values");
+const plan = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const pkg = plan.package ?? "convex";
+if (!["convex", "convex-latest"].includes(pkg)) throw new Error(`unknown package ${pkg}`);
+const { ConvexHttpClient } = require(`${pkg}/browser`);
+const { anyApi } = require(`${pkg}/server`);
+const { fetchQuery } = require(`${pkg}/nextjs`);
+const { jsonToConvex, convexToJson, ConvexError } = require(`${pkg}/values`);
 
 function reference(fn) {
   if (fn.includes(":")) return fn; // the panel's 'audit_logs:list'
@@ -23,7 +28,8 @@ async function run(plan) {
     const token = call.token === undefined ? plan.token : call.token;
     if (!clients.has(url + "\n" + token)) {
       const client = new ConvexHttpClient(url);
-      if (token) client.setAuth(token); // the panel's one line of auth
+      if (token && plan.adminAuth) client.setAdminAuth(token);
+      else if (token) client.setAuth(token); // the panel's one line of auth
       clients.set(url + "\n" + token, client);
     }
     const client = clients.get(url + "\n" + token);
@@ -45,11 +51,6 @@ async function run(plan) {
   return results;
 }
 
-let input = "";
-process.stdin.on("data", (chunk) => (input += chunk));
-process.stdin.on("end", async () => {
-  // The client logs each function error; only the results go to stdout.
-  console.log = console.error;
-  const results = await run(JSON.parse(input));
-  process.stdout.write(JSON.stringify(results));
-});
+// The client logs each function error; only the results go to stdout.
+console.log = console.error;
+run(plan).then((results) => process.stdout.write(JSON.stringify(results)));

@@ -19,11 +19,14 @@ from typing import Any
 
 CLIENT_DIR = Path(__file__).resolve().parents[1] / "convex_client"
 NODE_TIMEOUT_SECONDS = 120
+# The panel's version (convex 1.28.1) and the latest one (the npm alias
+# convex-latest), both pinned by the package-lock.json.
+PACKAGES = ("convex", "convex-latest")
 
 
 def _installed() -> None:
     """``npm ci`` once when the client is missing (.ci/run installs it first)."""
-    if (CLIENT_DIR / "node_modules" / "convex" / "package.json").exists():
+    if all((CLIENT_DIR / "node_modules" / p / "package.json").exists() for p in PACKAGES):
         return
     subprocess.run(
         ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
@@ -34,10 +37,19 @@ def _installed() -> None:
     )
 
 
-def run_calls(url: str, calls: list[dict[str, Any]], token: str | None = None) -> list[Any]:
-    """Each call's result through ``ConvexHttpClient`` (see driver.cjs)."""
+def run_calls(
+    url: str,
+    calls: list[dict[str, Any]],
+    token: str | None = None,
+    package: str = "convex",
+    admin_auth: bool = False,
+) -> list[Any]:
+    """Each call's result through ``ConvexHttpClient`` (see driver.cjs); the token
+    set with ``setAuth`` (Bearer) or, with ``admin_auth``, ``setAdminAuth``."""
     _installed()
-    plan = json.dumps({"url": url, "token": token, "calls": calls})
+    plan = json.dumps(
+        {"url": url, "token": token, "calls": calls, "package": package, "adminAuth": admin_auth}
+    )
     done = subprocess.run(
         ["node", str(CLIENT_DIR / "driver.cjs")],
         input=plan.encode(),
@@ -51,8 +63,14 @@ def run_calls(url: str, calls: list[dict[str, Any]], token: str | None = None) -
     return results
 
 
-async def calls(url: str, calls_: list[dict[str, Any]], token: str | None = None) -> list[Any]:
-    return await asyncio.to_thread(run_calls, url, calls_, token)
+async def calls(
+    url: str,
+    calls_: list[dict[str, Any]],
+    token: str | None = None,
+    package: str = "convex",
+    admin_auth: bool = False,
+) -> list[Any]:
+    return await asyncio.to_thread(run_calls, url, calls_, token, package, admin_auth)
 
 
 def call(kind: str, fn: str, args: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -85,10 +103,13 @@ def i64(number: int) -> dict[str, str]:
 @dataclass
 class FakeConvex:
     """Answers ``/api/{query,mutation,action,function}`` by echoing the args
-    (``echo:*``), or with a function error (``fail:*``); records every request."""
+    (``echo:*``), with a function error (``fail:*``), with HTTP status N and a
+    text body (``http:statusN``), or after ``release`` is set (``slow:*``, at most
+    60 s); records every request, its exact body bytes in ``raw``."""
 
     url: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 @contextmanager
@@ -100,16 +121,29 @@ def fake_convex() -> Iterator[FakeConvex]:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             request = json.loads(body)
             fake.requests.append(
-                {"path": self.path, "headers": dict(self.headers.items()), "body": request}
+                {
+                    "path": self.path,
+                    "headers": dict(self.headers.items()),
+                    "body": request,
+                    "raw": body,
+                }
             )
-            if request["path"].startswith("fail:"):
+            function = request["path"]
+            if function.startswith("http:status"):
+                self._send(int(function[11:]), b"upstream says no", "text/plain; charset=utf-8")
+                return
+            if function.startswith("slow:"):
+                fake.release.wait(60)
+            if function.startswith("fail:"):
                 answer = {"status": "error", "errorMessage": "from convex", "errorData": "E"}
             else:
                 args = request["args"]
                 answer = {"status": "success", "value": args[0] if isinstance(args, list) else args}
-            data = json.dumps(answer).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
+            self._send(200, json.dumps(answer).encode(), "application/json")
+
+        def _send(self, status: int, data: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -124,5 +158,6 @@ def fake_convex() -> Iterator[FakeConvex]:
     try:
         yield fake
     finally:
+        fake.release.set()
         server.shutdown()
         server.server_close()

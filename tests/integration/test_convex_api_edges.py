@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
@@ -14,6 +16,13 @@ from tests.integration.helpers import Store
 from tests.support.processes import free_port
 
 AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+ON = {"convex_api_prefix": "/convex"}  # the API is off by default
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    """The ``client`` fixture's app, with the Convex API turned on."""
+    return create_app(settings.model_copy(update=ON))
 
 
 def body(path: str, **args: Any) -> dict[str, Any]:
@@ -22,7 +31,7 @@ def body(path: str, **args: Any) -> dict[str, Any]:
 
 async def test_an_unreachable_deployment_is_502(settings: Settings) -> None:
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    app = create_app(settings.model_copy(update={"convex_forward_url": closed}))
+    app = create_app(settings.model_copy(update={**ON, "convex_upstream_url": closed}))
     async with AsyncTestClient(app) as client:
         response = await client.post("/convex/api/query", json=body("donations:list"), headers=AUTH)
     assert response.status_code == 502

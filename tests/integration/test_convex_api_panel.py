@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import bcrypt
+import pytest
 
 from app.config import Settings
 from app.documents.ids import mint
-from tests.integration.convex_client import call, calls, f64, failure, value
+from tests.integration.convex_client import PACKAGES, call, calls, f64, failure, value
 from tests.integration.helpers import Store, cheap_service_env, running_service
 
 TOKEN = "panel-token-" + "p" * 40
@@ -24,7 +25,10 @@ def service(settings: Settings, **env: str) -> Any:
         settings.mongodb_url,
         settings.database,
         **cheap_service_env(
-            APP_SERVICE_TOKENS=f"panel:{TOKEN}", APP_LEGACY_BCRYPT_COST="12", **env
+            APP_SERVICE_TOKENS=f"panel:{TOKEN}",
+            APP_LEGACY_BCRYPT_COST="12",
+            APP_CONVEX_API_PREFIX="/convex",  # off by default
+            **env,
         ),
     )
 
@@ -34,7 +38,8 @@ def bcryptjs(password: str, cost: int) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(cost)).decode()
 
 
-async def test_every_panel_call_site(settings: Settings, store: Store) -> None:
+@pytest.mark.parametrize("package", PACKAGES)
+async def test_every_panel_call_site(settings: Settings, store: Store, package: str) -> None:
     ayse = await store.add_user(
         "ayse@example.org",
         password_hash=bcryptjs(PASSWORD, 10),  # seed:seedFirstAdmin's cost
@@ -81,6 +86,7 @@ async def test_every_panel_call_site(settings: Settings, store: Store) -> None:
                 call("query", "audit_logs:list", {"limit": f64(float("nan"))}),
             ],
             token=TOKEN,
+            package=package,
         )
         by_email, verified, wrong, last_login, got, mock, health, active, admins, _ = login
         assert value(by_email)["_id"] == ayse["_id"]
@@ -123,6 +129,7 @@ async def test_every_panel_call_site(settings: Settings, store: Store) -> None:
                         )
                     ],
                     token=TOKEN,
+                    package=package,
                 )
             )[0]
         )
@@ -172,6 +179,7 @@ async def test_every_panel_call_site(settings: Settings, store: Store) -> None:
                 ),
             ],
             token=TOKEN,
+            package=package,
         )
         got_new, found, duplicate, updated, missing, plain, removed, after, nobody, inactive = later
         assert value(got_new)["name"] == "Mehmet Demir"  # trimmed, as the panel's create
@@ -202,7 +210,10 @@ async def test_every_panel_call_site(settings: Settings, store: Store) -> None:
     assert "Yeni" not in str(logs) and new_hash not in str(logs)
 
 
-async def test_audit_logs_in_the_panels_fields(settings: Settings, store: Store) -> None:
+@pytest.mark.parametrize("package", PACKAGES)
+async def test_audit_logs_in_the_panels_fields(
+    settings: Settings, store: Store, package: str
+) -> None:
     """audit_logs:list answers camelCase documents, newest first, filtered by action."""
     with service(settings) as base:
         url = f"{base}/convex/"  # a trailing slash: the client asks for //api/query
@@ -225,6 +236,7 @@ async def test_audit_logs_in_the_panels_fields(settings: Settings, store: Store)
                 call("query", "audit_logs:list", {"action": "RESTORE"}),
             ],
             token=TOKEN,
+            package=package,
         )
     user_id = value(created[0])
     logs = value(created[1])

@@ -52,7 +52,9 @@ def service(settings: Settings, **env: str) -> Any:
     return running_service(
         settings.mongodb_url,
         settings.database,
-        **cheap_service_env(APP_SERVICE_TOKENS=f"panel:{TOKEN}", **env),
+        **cheap_service_env(
+            APP_SERVICE_TOKENS=f"panel:{TOKEN}", APP_CONVEX_API_PREFIX="/convex", **env
+        ),
     )
 
 
@@ -191,7 +193,7 @@ async def test_values_round_trip_and_other_functions_are_forwarded(
     with (
         fake_convex() as convex,
         service(
-            settings, APP_CONVEX_FORWARD_URL=convex.url, APP_CONVEX_DEPLOY_KEY=DEPLOY_KEY
+            settings, APP_CONVEX_UPSTREAM_URL=convex.url, APP_CONVEX_UPSTREAM_DEPLOY_KEY=DEPLOY_KEY
         ) as base,
     ):
         url = f"{base}/convex"
