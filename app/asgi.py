@@ -38,7 +38,7 @@ from app.http.middleware import AuthenticationMiddleware
 from app.http.observe import instrument
 from app.metrics import watch_engine
 from app.security.guards import PermissionDenied
-from app.security.requests import provide_caller
+from app.security.requests import provide_caller, provide_client
 from app.security_events.controllers import SecurityEventsController
 from app.service_tokens.controllers import InternalController
 from app.system.controllers import SystemController
@@ -65,6 +65,7 @@ def dependencies(container: Container) -> dict[str, Provide]:
     }
     dependencies = {name: _constant(value) for name, value in provided.items()}
     dependencies["caller"] = Provide(provide_caller, sync_to_thread=False)
+    dependencies["client"] = Provide(provide_client, sync_to_thread=False)
     return dependencies
 
 

@@ -15,10 +15,8 @@ from app.auth.sessions import SessionService
 from app.query_params import Cursor, IdPath, Limit
 from app.responses import ANSWERS, Success
 from app.security.guards import admin_only
-from app.security.principal import Caller
+from app.security.requests import Callers
 from app.users.schemas import PasswordSetIn
-
-Callers = NamedDependency[Caller]
 
 
 class UserAccessController(Controller):
@@ -70,11 +68,7 @@ class UserAccessController(Controller):
         page = await session_service.active_of_user(id, limit=limit, cursor=cursor)
         return session_page(page, None)
 
-    @post(
-        "/{id:str}/sessions/revoke",
-        status_code=200,
-        summary="Revoke all of a user's sessions",
-    )
+    @post("/{id:str}/sessions/revoke", status_code=200, summary="Revoke all of a user's sessions")
     async def revoke_user_sessions(
         self, id: IdPath, session_service: NamedDependency[SessionService], caller: Callers
     ) -> Success:

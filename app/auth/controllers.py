@@ -26,7 +26,7 @@ from app.query_params import Cursor, Limit
 from app.responses import ANSWERS, Success
 from app.security.guards import signed_in
 from app.security.principal import Principal
-from app.security.requests import PUBLIC, ClientResolver, credentials
+from app.security.requests import PUBLIC, Client, credentials
 from app.users.schemas import UserOut, user_out
 
 SessionIdPath = Annotated[
@@ -62,15 +62,12 @@ class AuthController(Controller):
     )
     async def login(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[LoginIn],
         session_service: NamedDependency[SessionService],
-        client_resolver: NamedDependency[ClientResolver],
+        client: Client,
         settings: NamedDependency[Settings],
     ) -> Response[LoginOut]:
-        result = await session_service.login(
-            data.email, data.password, data.rememberMe, client_resolver(request)
-        )
+        result = await session_service.login(data.email, data.password, data.rememberMe, client)
         body = LoginOut(
             user=user_out(result.user),
             session=SessionTokenOut(
@@ -100,13 +97,13 @@ class AuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         session_service: NamedDependency[SessionService],
-        client_resolver: NamedDependency[ClientResolver],
+        client: Client,
         settings: NamedDependency[Settings],
     ) -> Response[Success]:
         token = credentials(request, settings.cookie_name)
         try:
             if token:
-                await session_service.logout(token, client_resolver(request))
+                await session_service.logout(token, client)
         except DATABASE_ERRORS as exc:
             # 503, and still the cookie is cleared: the user asked to be signed out here.
             response: Response[Any] = answer(request, exc)
@@ -148,13 +145,11 @@ class AuthController(Controller):
         request: Request[Principal, Any, Any],
         sessionId: SessionIdPath,  # the README's name, so the document's
         session_service: NamedDependency[SessionService],
-        client_resolver: NamedDependency[ClientResolver],
+        client: Client,
     ) -> Success:
         principal = request.user
         assert principal.user_id is not None
-        await session_service.revoke(
-            principal.user_id, sessionId, client_resolver(request), actor=principal.actor
-        )
+        await session_service.revoke(principal.user_id, sessionId, client, actor=principal.actor)
         return Success()
 
     @post(
@@ -169,9 +164,9 @@ class AuthController(Controller):
         request: Request[Principal, Any, Any],
         data: JSONBody[PasswordChangeIn],
         password_changes: NamedDependency[PasswordChanges],
-        client_resolver: NamedDependency[ClientResolver],
+        client: Client,
     ) -> Success:
         await password_changes.change_own(
-            request.user, data.currentPassword, data.newPassword, client_resolver(request)
+            request.user, data.currentPassword, data.newPassword, client
         )
         return Success()

@@ -49,11 +49,23 @@ class ClientResolver:
         return ClientInfo(ip_address=address, user_agent=user_agent)
 
 
+def provide_client(
+    request: Request[Any, Any, Any], client_resolver: NamedDependency[ClientResolver]
+) -> ClientInfo:
+    """The ``client`` dependency: where the request comes from (behind trusted proxies)."""
+    return client_resolver(request)
+
+
 def provide_caller(
     request: Request[Principal, Any, Any], client_resolver: NamedDependency[ClientResolver]
 ) -> Caller:
     """The ``caller`` dependency of authenticated routes."""
     return Caller(actor=request.user.actor, client=client_resolver(request))
+
+
+# The declared dependencies a handler takes (app/asgi.py provides them).
+Callers = NamedDependency[Caller]
+Client = NamedDependency[ClientInfo]
 
 
 def credentials(

@@ -11,12 +11,7 @@ from litestar.params import QueryParameter
 from app.documents.extras import convert_keeping_extras, declared_fields
 from app.query_params import Actor, Cursor, Limit, one_of
 from app.security.guards import admin_only
-from app.security_events.models import (
-    EventType,
-    SecurityEvent,
-    SecurityEventFilters,
-    Severity,
-)
+from app.security_events.models import EventType, SecurityEvent, SecurityEventFilters, Severity
 from app.security_events.schemas import SecurityEventOut, SecurityEventPage
 from app.security_events.service import SecurityEvents
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
@@ -13,7 +11,7 @@ from app.auth.credentials import Credentials
 from app.deadline import OWN_DEADLINE
 from app.responses import ANSWERS
 from app.security.guards import allow
-from app.security.requests import ClientResolver
+from app.security.requests import Client
 from app.users.schemas import UserOut, user_out
 
 
@@ -34,17 +32,11 @@ class InternalController(Controller):
         summary="Check an email and password for a service: the user or 401",
     )
     async def verify(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[VerifyIn],
-        credentials: NamedDependency[Credentials],
-        client_resolver: NamedDependency[ClientResolver],
+        self, data: JSONBody[VerifyIn], credentials: NamedDependency[Credentials], client: Client
     ) -> UserOut:
         """Check a password without handing out the hash: the user, or 401.
 
         Same rules as login (lockout, dummy verify, inactive accounts), no session.
         """
-        user = await credentials.check(
-            data.email, data.password, client_resolver(request), purpose="verify"
-        )
+        user = await credentials.check(data.email, data.password, client, purpose="verify")
         return user_out(user)

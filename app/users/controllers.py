@@ -7,18 +7,14 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import (
-    FromQuery,
-    HeaderParameter,
-    JSONBody,
-    QueryParameter,
-)
+from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from app.idempotency.service import HEADER, KEY_PATTERN
 from app.query_params import Cursor, IdPath, Limit
 from app.responses import ANSWERS, Success
 from app.security.guards import admin_only, allow, signed_in
-from app.security.principal import Caller, Principal
+from app.security.principal import Principal
+from app.security.requests import Callers
 from app.users.filters import UserFilters
 from app.users.idempotent import IdempotentUserCreation
 from app.users.privileges import require_admin_scope
@@ -48,7 +44,6 @@ read = allow("users:manage", scope="users:read")
 write = allow("users:manage", scope="users:write")
 
 Users = NamedDependency[UsersService]
-Callers = NamedDependency[Caller]
 AnyRequest = Request[Principal, Any, Any]
 
 
@@ -157,12 +152,7 @@ class UsersController(Controller):
         opt={ANSWERS: (409,)},
         summary="Soft delete: deactivate and revoke sessions",
     )
-    async def delete_user(
-        self,
-        id: IdPath,
-        users_service: Users,
-        caller: Callers,
-    ) -> UserOut:
+    async def delete_user(self, id: IdPath, users_service: Users, caller: Callers) -> UserOut:
         return user_out(await users_service.deactivate(id, caller))
 
     @post(
@@ -171,12 +161,7 @@ class UsersController(Controller):
         status_code=200,
         summary="Reactivate a soft-deleted user",
     )
-    async def restore_user(
-        self,
-        id: IdPath,
-        users_service: Users,
-        caller: Callers,
-    ) -> UserOut:
+    async def restore_user(self, id: IdPath, users_service: Users, caller: Callers) -> UserOut:
         return user_out(await users_service.restore(id, caller))
 
     @post(
