@@ -32,9 +32,8 @@ from app.users.privileges import (
     privileged_fields,
     touches_rights,
 )
-from app.users.ranked_search import RankedSearch, served_entry
 from app.users.repository import PASSWORD_HASH, UsersRepository
-from app.users.search import SearchQuery, parse_query, ranking_key, search_tokens
+from app.users.search import parse_query, ranking_key, search_tokens
 
 RESOURCE = "users"
 MAX_SEARCH_CANDIDATES = 1024
@@ -56,9 +55,6 @@ class UsersService:
     audit: AuditRecorder
     cursors: CursorCodec
     role_permissions: Mapping[str, list[str]]
-    # Search entries in ranking order (app/users/ranked_search.py); None: every
-    # search ranks the ``searchTokens`` candidates in memory.
-    ranked: RankedSearch | None = None
     managers_lock: LeaseLock = field(init=False)
 
     def __post_init__(self) -> None:
@@ -132,50 +128,6 @@ class UsersService:
             raise ValidationError.field("search", "needs at least one letter or digit")
         filter_query = self.users.filter_query(self._normalized(filters))
         fingerprint = query_fingerprint("users.search", {"q": text, **filter_query}, "desc")
-        entry = served_entry(query) if self.ranked is not None and not filter_query else None
-        if entry is not None:
-            return await self._ranked_search(entry, fingerprint, limit, cursor, with_total)
-        return await self._search_in_memory(
-            query, filter_query, fingerprint, limit, cursor, with_total
-        )
-
-    async def _ranked_search(
-        self, entry: str, fingerprint: bytes, limit: int, cursor: str | None, with_total: bool
-    ) -> UserPage:
-        """A page read in ranking order from the search entries; the cursor
-        carries the last key and how many came before (the same 1024 cap)."""
-        assert self.ranked is not None
-        after: tuple[float, float, str] | None = None
-        position = 0
-        if cursor:
-            rel, time, last, position = self.cursors.decode(
-                fingerprint, cursor, (float, float, str, int)
-            )
-            after = (rel, time, last)
-        room = max(0, min(limit, MAX_SEARCH_CANDIDATES - position))
-        keys = await self.ranked.page(entry, after, room + 1) if room else []
-        chunk = keys[:room]
-        is_done = len(keys) <= room or position + room >= MAX_SEARCH_CANDIDATES
-        next_cursor = (
-            self.cursors.encode(fingerprint, [*chunk[-1], position + len(chunk)])
-            if chunk
-            else (cursor or "")
-        )
-        total = await self.ranked.count(entry, MAX_SEARCH_CANDIDATES) if with_total else None
-        documents = await self.users.get_many([key[2] for key in chunk])
-        return UserPage(
-            Page([doc for doc in documents if doc is not None], next_cursor, is_done), total
-        )
-
-    async def _search_in_memory(
-        self,
-        query: SearchQuery,
-        filter_query: dict[str, Any],
-        fingerprint: bytes,
-        limit: int,
-        cursor: str | None,
-        with_total: bool,
-    ) -> UserPage:
         candidates = await self.users.search_candidates(
             query.index_terms(), filter_query, MAX_SEARCH_CANDIDATES
         )
@@ -196,15 +148,12 @@ class UsersService:
         )
 
     async def reindex_search(self, batch: int = 500) -> int:
-        """Recompute every user's search helpers (after a change of tokenizer),
-        the ranked entries included."""
+        """Recompute every user's search helpers (after a change of tokenizer)."""
         done, after = 0, None
         while users := await self.users.names(after, batch):
             await self.users.set_search_tokens(
                 {user["_id"]: search_tokens(user["name"]) for user in users}
             )
-            if self.ranked is not None:
-                await self.ranked.replace(users)
             done += len(users)
             after = users[-1]["_id"]
         return done
@@ -237,8 +186,6 @@ class UsersService:
             created = await self.users.insert(document, doc_id=doc_id)
         except DuplicateKey as exc:
             raise EmailTaken(details={"field": "email"}) from exc
-        if self.ranked is not None:
-            await self.ranked.add([created])
         await self.audit.record(by.actor, "CREATE", RESOURCE, created["_id"], diff({}, created))
         return self.users.public(created)
 
@@ -282,8 +229,6 @@ class UsersService:
             before, after = await self.users.patch(user_id, changes, extra_set=derived)
         except DuplicateKey as exc:
             raise EmailTaken(details={"field": "email"}) from exc
-        if self.ranked is not None and before.get("name") != after.get("name"):
-            await self.ranked.replace([after])  # from the stored name
         changed = diff(before, after)
         changed.pop("updatedAt", None)
         if not changed:
