@@ -20,7 +20,7 @@ ROUNDS, REQUESTS = 5, 20_000
 
 
 async def _empty_app(scope: Scope, receive: Receive, send: Send) -> None:
-    scope["path_template"] = "/api/users/{user_id}"
+    scope["path_template"] = "/api/users/{id}"
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"{}"})
 

@@ -49,7 +49,7 @@ def _drive(base: str) -> None:
     with httpx.Client(base_url=base, headers={"User-Agent": AGENT}, timeout=60) as http:
         login = http.post("/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
         login.raise_for_status()
-        token = login.json()["data"]["session"]["token"]
+        token = login.json()["session"]["token"]
         auth = {"Authorization": f"Bearer {token}"}
         created = http.post(
             "/api/users",

@@ -90,7 +90,7 @@ async def test_a_service_token_with_the_convex_scope_is_required(
             login = await http.post(
                 f"{base}/api/auth/login", json={"email": ROOT_EMAIL, "password": DEFAULT_PASSWORD}
             )
-            session = login.json()["data"]["session"]["token"]
+            session = login.json()["session"]["token"]
             admin = await http.post(
                 "/api/query", json=body, headers={"Authorization": f"Bearer {session}"}
             )

@@ -104,7 +104,7 @@ def test_metrics_count_route_templates_and_login_outcomes(observed: Service) -> 
             "/api/auth/login", json={"email": ROOT_EMAIL, "password": DEFAULT_PASSWORD}
         )
         assert right.status_code == 200
-        data = right.json()["data"]
+        data = right.json()
         http.headers["Authorization"] = f"Bearer {data['session']['token']}"
         user_id = data["user"]["_id"]
         assert http.get(f"/api/users/{user_id}").status_code == 200
@@ -121,11 +121,11 @@ def test_metrics_count_route_templates_and_login_outcomes(observed: Service) -> 
         return value(samples, name, **labels) - value(before, name, **labels)
 
     requests = "panel_users_http_requests_total"
-    assert value(samples, requests, route="/api/users/{user_id}", method="GET", status="200") >= 1
+    assert value(samples, requests, route="/api/users/{id}", method="GET", status="200") >= 1
     assert value(samples, requests, route="/api/auth/login", method="POST", status="401") >= 1
     assert value(samples, requests, route="<unmatched>", method="GET", status="404") >= 1
     timed = "panel_users_http_request_duration_seconds_count"
-    assert value(samples, timed, route="/api/users/{user_id}", method="GET") >= 1
+    assert value(samples, timed, route="/api/users/{id}", method="GET") >= 1
     checks = "panel_users_password_checks_total"
     assert added(checks, purpose="login", outcome="wrong_password") == 1
     assert value(samples, checks, purpose="login", outcome="success") >= 1
@@ -205,7 +205,7 @@ def test_log_lines_are_json_and_hold_no_secret(observed: Service) -> None:
         login = http.post(
             "/api/auth/login", json={"email": ROOT_EMAIL, "password": DEFAULT_PASSWORD}
         )
-        tokens.append(login.json()["data"]["session"]["token"])
+        tokens.append(login.json()["session"]["token"])
         auth = {"Authorization": f"Bearer {tokens[0]}"}
         assert http.get("/api/auth/me", headers=auth).status_code == 200
         changed = http.post(
@@ -221,7 +221,7 @@ def test_log_lines_are_json_and_hold_no_secret(observed: Service) -> None:
         )
         assert verify.status_code == 200
         again = http.post("/api/auth/login", json={"email": ROOT_EMAIL, "password": new_password})
-        tokens.append(again.json()["data"]["session"]["token"])
+        tokens.append(again.json()["session"]["token"])
         # Put the password back for the other tests of this module.
         http.post(
             "/api/auth/password",

@@ -28,7 +28,7 @@ async def sign_in(client: Client, email: str, password: str = DEFAULT_PASSWORD) 
     response = await client.post("/api/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
     client.cookies.clear()  # every request below names its token
-    session: dict[str, Any] = response.json()["data"]["session"]
+    session: dict[str, Any] = response.json()["session"]
     return session
 
 
