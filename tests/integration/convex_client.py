@@ -17,6 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from app.config import Settings
+from tests.integration.helpers import cheap_service_env, running_service
+
 CLIENT_DIR = Path(__file__).resolve().parents[1] / "convex_client"
 NODE_TIMEOUT_SECONDS = 120
 # The panel's version (convex 1.28.1) and the latest one (the npm alias
@@ -161,3 +164,16 @@ def fake_convex() -> Iterator[FakeConvex]:
         fake.release.set()
         server.shutdown()
         server.server_close()
+
+
+def convex_service(settings: Settings, token: str, **env: str) -> Any:
+    """``python -m app`` with the Convex API at ``/convex`` and one service token,
+    ``panel`` (scopes: the defaults, ``convex`` included)."""
+    assert settings.mongodb_url
+    return running_service(
+        settings.mongodb_url,
+        settings.database,
+        **cheap_service_env(
+            APP_SERVICE_TOKENS=f"panel:{token}", APP_CONVEX_API_PREFIX="/convex", **env
+        ),
+    )

@@ -16,6 +16,7 @@ from app.security.tokens import hash_token
 from tests.integration.convex_client import (
     call,
     calls,
+    convex_service,
     f64,
     failure,
     fake_convex,
@@ -26,8 +27,6 @@ from tests.integration.helpers import (
     DEFAULT_PASSWORD,
     ROOT_EMAIL,
     Store,
-    cheap_service_env,
-    running_service,
 )
 
 TOKEN = "panel-token-" + "p" * 40
@@ -48,14 +47,7 @@ VALUES = {
 
 
 def service(settings: Settings, **env: str) -> Any:
-    assert settings.mongodb_url
-    return running_service(
-        settings.mongodb_url,
-        settings.database,
-        **cheap_service_env(
-            APP_SERVICE_TOKENS=f"panel:{TOKEN}", APP_CONVEX_API_PREFIX="/convex", **env
-        ),
-    )
+    return convex_service(settings, TOKEN, **env)
 
 
 async def add_reader_token(store: Store) -> None:

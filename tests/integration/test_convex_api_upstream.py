@@ -16,8 +16,14 @@ from litestar.testing import AsyncTestClient
 from app.asgi import create_app
 from app.config import Settings
 from tests.conftest import SERVICE_TOKEN
-from tests.integration.convex_client import PACKAGES, call, calls, fake_convex, value
-from tests.integration.helpers import cheap_service_env, running_service
+from tests.integration.convex_client import (
+    PACKAGES,
+    call,
+    calls,
+    convex_service,
+    fake_convex,
+    value,
+)
 
 TOKEN = "panel-token-" + "p" * 40
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
@@ -29,14 +35,7 @@ RAW = (
 
 
 def service(settings: Settings, **env: str) -> Any:
-    assert settings.mongodb_url
-    return running_service(
-        settings.mongodb_url,
-        settings.database,
-        **cheap_service_env(
-            APP_SERVICE_TOKENS=f"panel:{TOKEN}", APP_CONVEX_API_PREFIX="/convex", **env
-        ),
-    )
+    return convex_service(settings, TOKEN, **env)
 
 
 async def test_calls_go_up_and_come_back_unchanged(settings: Settings) -> None:
