@@ -17,16 +17,18 @@ from app.convex_api.functions import (
     update_user,
     verify_credentials,
 )
-from app.convex_api.validators import v
+from app.convex_api.validators import Optional, Validator, v
 
 _STR, _BOOL, _NUM = v.string(), v.boolean(), v.number()
 _STRINGS = v.array(v.string())
 _USER_ID = v.id("users")
-_PROFILE = {
-    "phone": v.optional(_STR),
-    "avatar": v.optional(_STR),
-    "labels": v.optional(_STRINGS),
-}
+
+
+def _optional(**fields: Validator) -> dict[str, Optional]:
+    return {name: v.optional(field) for name, field in fields.items()}
+
+
+_PROFILE = _optional(phone=_STR, avatar=_STR, labels=_STRINGS)
 # users:create takes these; users:update takes each as optional.
 _USER_FIELDS = {
     "name": _STR,
@@ -47,23 +49,12 @@ FUNCTIONS: dict[str, Function] = {
     "auth:logout": Function("mutation", v.object(), logout),
     "auth:verifyCredentials": Function(
         "mutation",
-        v.object(
-            email=_STR,
-            password=_STR,
-            ipAddress=v.optional(_STR),
-            userAgent=v.optional(_STR),
-        ),
+        v.object(email=_STR, password=_STR, **_optional(ipAddress=_STR, userAgent=_STR)),
         verify_credentials,
     ),
     "users:list": Function(
         "query",
-        v.object(
-            search=v.optional(_STR),
-            role=v.optional(_STR),
-            isActive=v.optional(_BOOL),
-            limit=v.optional(_NUM),
-            cursor=v.optional(_STR),
-        ),
+        v.object(**_optional(search=_STR, role=_STR, isActive=_BOOL, limit=_NUM, cursor=_STR)),
         list_users,
     ),
     "users:get": Function("query", v.object(id=_USER_ID), get_user),
@@ -71,20 +62,16 @@ FUNCTIONS: dict[str, Function] = {
     "users:create": Function("mutation", v.object(**_USER_FIELDS, **_PROFILE), create_user),
     "users:update": Function(
         "mutation",
-        v.object(id=_USER_ID, **{k: v.optional(f) for k, f in _USER_FIELDS.items()}, **_PROFILE),
+        v.object(id=_USER_ID, **_optional(**_USER_FIELDS), **_PROFILE),
         update_user,
     ),
     "users:remove": Function("mutation", v.object(id=_USER_ID), remove_user),
     "audit_logs:list": Function(
         "query",
         v.object(
-            resourceId=v.optional(_STR),
-            userId=v.optional(_USER_ID),
-            action=v.optional(_ACTION),
-            resource=v.optional(_STR),
-            startDate=v.optional(_STR),
-            endDate=v.optional(_STR),
-            limit=v.optional(_NUM),
+            # which logs, then the period and the page size
+            **_optional(resourceId=_STR, userId=_USER_ID, action=_ACTION, resource=_STR),
+            **_optional(startDate=_STR, endDate=_STR, limit=_NUM),
         ),
         list_audit_logs,
     ),

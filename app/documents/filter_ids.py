@@ -37,8 +37,9 @@ def actor_id(tables: TableNumbers, value: str, field: str) -> str:
         raise InvalidId(details=[FieldError(field, FieldProblem.INVALID_ACTOR)]) from None
 
 
-def any_id(value: str, field: str) -> str:
-    """An ID of any table (a resource of an audit log)."""
+def any_id(tables: TableNumbers, value: str, field: str) -> str:
+    """An ID of any table (a resource of an audit log); ``tables`` is unused, as
+    every check takes the same arguments."""
     try:
         return parse_id(value)
     except InvalidId:

@@ -7,8 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from app.documents import ConvexDocument, TableNumbers, by_creation
+from app.documents import ConvexDocument
 from app.documents.filter_ids import users_id
+from app.documents.logs import LogFilters, log_filter, log_indexes
 
 Severity = Literal["low", "medium", "high", "critical"]
 
@@ -59,6 +60,15 @@ SEVERITY: dict[EventType, Severity] = {
 }
 
 
+@dataclass(frozen=True)
+class SecurityEventFilters(LogFilters):
+    """What a caller may filter the list by (a typed value, as for audit logs)."""
+
+    user_id: str | None = log_filter("by_user", users_id)
+    event_type: EventType | None = log_filter("by_event_type")
+    severity: Severity | None = log_filter("by_severity")
+
+
 class SecurityEvent(ConvexDocument):
     user_id: str | None = None
     event_type: str
@@ -71,24 +81,4 @@ class SecurityEvent(ConvexDocument):
 
     class Settings:
         name = "security_events"
-        indexes = [
-            by_creation("user_id", name="by_user"),
-            by_creation("event_type", name="by_event_type"),
-            by_creation("severity", name="by_severity"),
-            by_creation(name="by_creation_time"),
-        ]
-
-
-# What a caller may filter the list by: a typed value that services pass and
-# only the repository turns into a query.
-@dataclass(frozen=True)
-class SecurityEventFilters:
-    """Equality filters, each served by an index ending in ``_creationTime``."""
-
-    user_id: str | None = None
-    event_type: EventType | None = None
-    severity: Severity | None = None
-
-    def check_ids(self, tables: TableNumbers) -> None:
-        if self.user_id is not None:
-            users_id(tables, self.user_id, "user_id")
+        indexes = log_indexes(SecurityEventFilters)

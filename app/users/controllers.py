@@ -44,6 +44,8 @@ read = allow("users:manage", scope="users:read")
 write = allow("users:manage", scope="users:write")
 
 Users = NamedDependency[UsersService]
+# Soft delete and restore: admins only, answered with the user as it now is.
+_ADMIN_STATE_CHANGE: dict[str, Any] = {"guards": [admin_only], "status_code": 200}
 AnyRequest = Request[Principal, Any, Any]
 
 
@@ -147,20 +149,14 @@ class UsersController(Controller):
 
     @delete(
         "/{id:str}",
-        guards=[admin_only],
-        status_code=200,
+        **_ADMIN_STATE_CHANGE,
         opt={ANSWERS: (409,)},
         summary="Soft delete: deactivate and revoke sessions",
     )
     async def delete_user(self, id: IdPath, users_service: Users, caller: Callers) -> UserOut:
         return user_out(await users_service.deactivate(id, caller))
 
-    @post(
-        "/{id:str}/restore",
-        guards=[admin_only],
-        status_code=200,
-        summary="Reactivate a soft-deleted user",
-    )
+    @post("/{id:str}/restore", **_ADMIN_STATE_CHANGE, summary="Reactivate a soft-deleted user")
     async def restore_user(self, id: IdPath, users_service: Users, caller: Callers) -> UserOut:
         return user_out(await users_service.restore(id, caller))
 
