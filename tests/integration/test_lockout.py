@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from collections import Counter
 from typing import Any
@@ -178,10 +177,12 @@ async def test_unknown_and_legacy_accounts_take_the_same_time(
                     started = time.perf_counter()
                     assert (await login(client, email, "wrong password")).status_code == 401
                     times[email].append(time.perf_counter() - started)
-            medians = {email: statistics.median(values) for email, values in times.items()}
-            unknown = medians["no@x.org"]
+            # The fastest of each kind is its own cost: load on a shared machine
+            # only ever adds to a time, so minima compare kinds, medians compare luck.
+            fastest = {email: min(values) for email, values in times.items()}
+            unknown = fastest["no@x.org"]
             for email in emails:
-                assert 0.75 <= medians[email] / unknown <= 1.33, medians
+                assert 0.75 <= fastest[email] / unknown <= 1.33, fastest
     finally:
         await store.client.drop_database(database_name)
         await store.close()
