@@ -9,6 +9,12 @@ robin over the clients: a legitimate login waits for
 at most one job of each other client. Beyond the limits a request is refused
 at once (429 for the client over its share, 503 when the whole queue is
 full), before it waits, never after.
+
+The threads run at the process's own priority. Each hash uses one core
+(``app.security.argon2_inline``), so ``workers`` (half the cores by default)
+leave the other cores to request handling; at nice 10, as before, any other
+runnable work took the hashing core first and 8 logins beside 200 ``me``/s
+reached about half their rate alone (README, "Performance").
 """
 
 from __future__ import annotations
@@ -16,8 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import os
-import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
@@ -33,15 +37,6 @@ from app.metrics import (
     HASH_QUEUE_WAIT,
     HASH_QUEUE_WAITING,
 )
-
-HASH_THREAD_NICENESS = 10
-
-
-def _lower_priority() -> None:
-    # Linux applies nice per thread, and argon2-cffi computes in the calling
-    # thread: request handling keeps the cores it needs while hashes run.
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICENESS)
 
 
 @dataclass
@@ -73,7 +68,6 @@ class HashQueue:
         self._pool = ThreadPoolExecutor(
             max_workers=self.workers,
             thread_name_prefix="password-hash",
-            initializer=_lower_priority,
         )
         self._queues: OrderedDict[str, deque[_Job]] = OrderedDict()
         self._held: dict[str, int] = {}

@@ -3,10 +3,9 @@
 Every hash and verify runs in ``hash_concurrency`` worker threads behind a
 fair, bounded queue (``app.security.hash_queue``): argon2id takes
 ``memory_kib`` of memory per call, so a burst of logins can neither exhaust
-memory nor stall the event loop. The workers run at a lower CPU priority, so
-request handling keeps the cores it needs while hashes run: p99 of GET
-/api/auth/me during 8 concurrent logins went from 6.3x to 2.9x its idle
-value (scripts/bench).
+memory nor stall the event loop. Each hash is computed in its worker thread
+alone (``app.security.argon2_inline``: one core per hash, not one thread per
+lane), so request handling keeps the other cores while hashes run.
 """
 
 from __future__ import annotations
@@ -19,12 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import bcrypt
-from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.config import Settings
 from app.errors import ValidationError
 from app.field_problems import FieldProblem
+from app.security.argon2_inline import InlineArgon2id
 from app.security.hash_queue import HashQueue, Ticket
 
 MAX_PASSWORD_BYTES = 1024
@@ -59,11 +58,9 @@ _CALIBRATION_RUNS = 3
 
 class Passwords:
     def __init__(self, settings: Settings) -> None:
-        self._hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost,
-            memory_cost=settings.argon2_memory_kib,
-            parallelism=settings.argon2_parallelism,
-            type=Type.ID,
+        # One core per hash: the lanes in the hashing thread (app/security/argon2_inline.py).
+        self._hasher = InlineArgon2id(
+            settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
         )
         self.queue = HashQueue(
             settings.hash_concurrency,

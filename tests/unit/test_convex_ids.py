@@ -10,7 +10,7 @@ import pytest
 from bson import ObjectId
 
 from app.config import DEFAULT_CONVEX_TABLE_NUMBERS, Settings
-from app.documents import NotAConvexId, TableNumbers, is_valid_id, parse_id
+from app.documents import NotAConvexId, TableNumbers, ids, is_valid_id, parse_id
 from app.documents.ids import decode, encode, mint
 from app.errors import InvalidId
 from tests.support import convex_spec as spec
@@ -94,6 +94,19 @@ def test_set_padding_bits_are_refused(table: int) -> None:
     assert spec.decode(altered) is None
     with pytest.raises(NotAConvexId, match="canonical"):
         decode(altered)
+
+
+@pytest.mark.parametrize("table", [1, 127])
+def test_a_longer_table_number_is_refused(table: int) -> None:
+    # The same number in two VInt bytes (a zero continuation) with a checksum
+    # that matches: only the canonical check refuses it.
+    internal = mint(table)
+    body = bytes([table | 0x80, 0]) + decode(internal)[1]
+    footer = (ids.fletcher16(body) ^ ids._VERSION).to_bytes(2, "little")
+    longer = ids._base32(body + footer)
+    assert spec.decode(longer) is None
+    with pytest.raises(NotAConvexId, match="canonical"):
+        decode(longer)
 
 
 def test_lengths_33_and_35_are_refused() -> None:
