@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from beanie import Document
-from pymongo import ASCENDING, DeleteMany, IndexModel, InsertOne
+from pymongo import ASCENDING, DeleteMany, IndexModel
 
 from app.documents import CREATION_TIME, ID_FIELD
 from app.users.search import MAX_PREFIX, SearchQuery, relevance, tokenize
@@ -35,6 +35,7 @@ COLLECTION = "user_search"
 ENTRY, RELEVANCE, TIME, USER = "e", "r", "t", "u"
 RANK_KEYS = [(ENTRY, ASCENDING), (RELEVANCE, ASCENDING), (TIME, ASCENDING), (USER, ASCENDING)]
 RANK_SORT = RANK_KEYS[1:]
+WRITE_BATCH = 100
 
 # IDs are printable ASCII (Convex IDs, ObjectIds); each character c becomes
 # chr(_MIRROR - ord(c)), which reverses their order, and _END (above every
@@ -129,14 +130,18 @@ class RankedSearch:
         (one equality delete per user: ``$in`` on a scalar scans on one engine)."""
         if not users:
             return
-        operations: list[Any] = [DeleteMany({USER: mirror_id(str(u[ID_FIELD]))}) for u in users]
-        operations += [InsertOne(entry) for entry in users_entries(users)]
-        await self.collection.bulk_write(operations, ordered=True)
+        deletes = [DeleteMany({USER: mirror_id(str(user[ID_FIELD]))}) for user in users]
+        await self.collection.bulk_write(deletes, ordered=True)
+        await self.add(users)
 
     async def add(self, users: Sequence[Mapping[str, Any]]) -> None:
-        """Entries of users that have none yet (a create, an import into an empty table)."""
-        if documents := users_entries(users):
-            await self.collection.insert_many(documents, ordered=False)
+        """Entries of users that have none yet (a create, an import into an
+        empty table), in batches of a few hundred: one stand-in engine stalls
+        every client while it writes a large batch."""
+        documents = users_entries(users)
+        for start in range(0, len(documents), WRITE_BATCH):
+            batch = documents[start : start + WRITE_BATCH]
+            await self.collection.insert_many(batch, ordered=False)
 
     async def clear(self) -> None:
         await self.collection.delete_many({})
