@@ -32,7 +32,7 @@ DAY_MS = 86_400_000
 def _targets(services: Container) -> dict[str, BulkDocuments]:
     """The collections, by the panel's table names."""
     return {
-        "users": BulkDocuments(services.users_repository),
+        "users": BulkDocuments(services.users_repository, services.ranked_search),
         "user_sessions": BulkDocuments(services.sessions_repository),
         "security_events": BulkDocuments(services.security_events_repository),
         "audit_logs": BulkDocuments(services.audit_logs_repository),

@@ -32,6 +32,7 @@ from app.security_events.service import SecurityEvents
 from app.service_tokens.repository import ServiceTokensRepository
 from app.service_tokens.service import ServiceTokens
 from app.users.idempotent import IdempotentUserCreation
+from app.users.ranked_search import RankedSearch
 from app.users.repository import UsersRepository
 from app.users.service import UsersService
 
@@ -141,7 +142,12 @@ class Container:
             audit=self.audit,
             cursors=self.cursors,
             role_permissions=self.settings.role_permissions,
+            ranked=self.ranked_search,
         )
+
+    @cached_property
+    def ranked_search(self) -> RankedSearch:
+        return RankedSearch(self.database)
 
     @cached_property
     def user_creation(self) -> IdempotentUserCreation:

@@ -23,6 +23,7 @@ from app.idempotency.models import IdempotencyRecord
 from app.security_events.models import SecurityEvent
 from app.service_tokens.models import ServiceToken
 from app.users.models import User
+from app.users.ranked_search import SearchEntry
 
 logger = logging.getLogger("app.db")
 
@@ -34,6 +35,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     ServiceToken,
     LoginCounter,
     IdempotencyRecord,
+    SearchEntry,
 ]
 
 INIT_RETRY_SECONDS = 2.0

@@ -9,8 +9,25 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from typing import Any
 
+from mongoeco.engines.memory import MemoryEngine
 from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
+
+_ensure_unique_indexes = MemoryEngine._ensure_unique_indexes
+
+
+def _without_payload_scan(self: MemoryEngine, *args: Any, **kwargs: Any) -> Any:
+    """The wire server inserts each document alone, and a lone insert compares
+    its ``_id`` with every stored document's (``scan_payload_id``): inserts
+    grow with the collection (the search entries: minutes per test). Only a
+    numeric ``_id`` can equal another of a different spelling, and the engine
+    still scans for those; any other ``_id`` is checked by its storage key."""
+    kwargs["scan_payload_id"] = False
+    return _ensure_unique_indexes(self, *args, **kwargs)
+
+
+MemoryEngine._ensure_unique_indexes = _without_payload_scan  # type: ignore[method-assign]
 
 
 async def serve(port: int) -> None:

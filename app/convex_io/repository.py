@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pymongo
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -48,11 +48,21 @@ def _failures(exc: BulkWriteError) -> list[WriteFailure]:
     ]
 
 
-class BulkDocuments:
-    """Bulk operations on the collection of one repository."""
+class Derived(Protocol):
+    """Documents kept in step with a collection (the users' search entries)."""
 
-    def __init__(self, repository: Repository[Any]) -> None:
+    async def add(self, documents: Sequence[Mapping[str, Any]]) -> None: ...
+    async def replace(self, documents: Sequence[Mapping[str, Any]]) -> None: ...
+    async def clear(self) -> None: ...
+
+
+class BulkDocuments:
+    """Bulk operations on the collection of one repository (and on what is
+    derived from its documents, written after them)."""
+
+    def __init__(self, repository: Repository[Any], derived: Derived | None = None) -> None:
         self.repository = repository
+        self.derived = derived
 
     @property
     def _collection(self) -> Any:
@@ -77,12 +87,17 @@ class BulkDocuments:
         """Insert all it can (unordered); the failures by index."""
         if not documents:
             return []
+        failures: list[WriteFailure] = []
         try:
             with pymongo.timeout(OPERATION_SECONDS):
                 await self._collection.insert_many(documents, ordered=False)
         except BulkWriteError as exc:
-            return _failures(exc)
-        return []
+            failures = _failures(exc)
+        if self.derived is not None:
+            failed = {failure.index for failure in failures}
+            with pymongo.timeout(OPERATION_SECONDS):
+                await self.derived.add([d for i, d in enumerate(documents) if i not in failed])
+        return failures
 
     async def upsert(self, documents: list[dict[str, Any]]) -> list[WriteFailure]:
         """Insert the new documents and replace the changed ones by ``_id``;
@@ -106,6 +121,9 @@ class BulkDocuments:
             failure = await self._replace(documents[index], stored[documents[index][ID_FIELD]])
             if failure is not None:
                 failures.append(WriteFailure(index, failure.field, failure.message))
+            elif self.derived is not None:
+                with pymongo.timeout(OPERATION_SECONDS):
+                    await self.derived.replace([documents[index]])
         return failures
 
     async def _replace(
@@ -130,6 +148,8 @@ class BulkDocuments:
     async def clear(self) -> int:
         with pymongo.timeout(OPERATION_SECONDS):
             result = await self._collection.delete_many({})
+            if self.derived is not None:
+                await self.derived.clear()
         return int(result.deleted_count)
 
     async def documents(self, batch_size: int = 1000) -> AsyncIterator[dict[str, Any]]:

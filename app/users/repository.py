@@ -85,9 +85,11 @@ class UsersRepository(PatchableRepository[UserRow]):
         )
 
     async def names(self, after_id: str | None, limit: int) -> list[UserRow]:
-        """(``_id``, ``name``) in ``_id`` order, for re-indexing the search helpers."""
+        """(``_id``, ``name``, ``_creationTime``) in ``_id`` order, for
+        re-indexing the search helpers."""
         query = {"_id": {"$gt": after_id}} if after_id else {}
-        return await self.find(query, {"_id": 1, "name": 1}, sort=[("_id", 1)], limit=limit)
+        fields = {"_id": 1, "name": 1, "_creationTime": 1}
+        return await self.find(query, fields, sort=[("_id", 1)], limit=limit)
 
     async def set_search_tokens(self, tokens_by_id: dict[str, list[str]]) -> None:
         await self.collection.bulk_write(

@@ -34,18 +34,13 @@ from app.users.privileges import (
     privileged_fields,
     touches_rights,
 )
+from app.users.ranked_search import RankedSearch, served_entry
 from app.users.repository import PASSWORD_HASH, UsersRepository
-from app.users.search import parse_query, ranking_key, search_tokens
+from app.users.search import parse_query, search_tokens
+from app.users.search_pages import SearchPages, UserPage
 
 RESOURCE = "users"
-MAX_SEARCH_CANDIDATES = 1024
 BOOTSTRAP = Caller(actor="system:bootstrap", client=ClientInfo(ip_address=None, user_agent=None))
-
-
-@dataclass(frozen=True)
-class UserPage:
-    page: Page[UserRow]
-    total: int | None
 
 
 @dataclass(eq=False, kw_only=True)
@@ -57,10 +52,14 @@ class UsersService:
     audit: AuditRecorder
     cursors: CursorCodec
     role_permissions: Mapping[str, list[str]]
+    # The users' search entries in ranking order, kept in step with ``name``.
+    ranked: RankedSearch
     managers_lock: LeaseLock = field(init=False)
+    pages: SearchPages = field(init=False)
 
     def __post_init__(self) -> None:
         self.managers_lock = LeaseLock(self.users.database, MANAGERS_LOCK)
+        self.pages = SearchPages(self.users, self.cursors, self.ranked)
 
     # --- reads -----------------------------------------------------------------------
 
@@ -130,35 +129,16 @@ class UsersService:
             raise ValidationError.field("search", FieldProblem.NO_SEARCH_TERMS)
         filter_query = self.users.filter_query(self._normalized(filters))
         fingerprint = query_fingerprint("users.search", {"q": text, **filter_query}, "desc")
-        candidates = await self.users.search_candidates(
-            query.index_terms(), filter_query, MAX_SEARCH_CANDIDATES
-        )
-        # Relevance computed once per candidate (it dominates the CPU of a search).
-        keyed = sorted((ranking_key(query, user) for user in candidates), reverse=True)
-        start = 0
-        if cursor:
-            after = tuple(self.cursors.decode(fingerprint, cursor, (float, float, str)))
-            # Ranked order is (relevance desc, time desc, id desc): skip up to `after`.
-            start = next((i for i, key in enumerate(keyed) if key < after), len(keyed))
-        chunk = keyed[start : start + limit]
-        is_done = start + limit >= len(keyed)
-        next_cursor = self.cursors.encode(fingerprint, list(chunk[-1])) if chunk else (cursor or "")
-        documents = await self.users.get_many([key[2] for key in chunk])
-        return UserPage(
-            Page([doc for doc in documents if doc is not None], next_cursor, is_done),
-            len(keyed) if with_total else None,
+        entry = served_entry(query) if not filter_query else None
+        if entry is not None:
+            return await self.pages.ranked_page(entry, fingerprint, limit, cursor, with_total)
+        return await self.pages.in_memory_page(
+            query, filter_query, fingerprint, limit, cursor, with_total
         )
 
     async def reindex_search(self, batch: int = 500) -> int:
-        """Recompute every user's search helpers (after a change of tokenizer)."""
-        done, after = 0, None
-        while users := await self.users.names(after, batch):
-            await self.users.set_search_tokens(
-                {user["_id"]: search_tokens(user["name"]) for user in users}
-            )
-            done += len(users)
-            after = users[-1]["_id"]
-        return done
+        """Recompute every user's search helpers and ranked entries."""
+        return await self.pages.reindex(batch)
 
     # --- writes ------------------------------------------------------------------------
 
@@ -188,6 +168,7 @@ class UsersService:
             created = await self.users.insert(document, doc_id=doc_id)
         except DuplicateKey as exc:
             raise EmailTaken(details={"field": "email"}) from exc
+        await self.ranked.add([created])
         await self.audit.record(by.actor, "CREATE", RESOURCE, created["_id"], diff({}, created))
         return self.users.public(created)
 
@@ -231,6 +212,8 @@ class UsersService:
             before, after = await self.users.patch(user_id, changes, extra_set=derived)
         except DuplicateKey as exc:
             raise EmailTaken(details={"field": "email"}) from exc
+        if before.get("name") != after.get("name"):
+            await self.ranked.replace([after])  # from the stored name
         changed = diff(before, after)
         changed.pop("updatedAt", None)
         if not changed:

@@ -17,6 +17,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from pymongo import AsyncMongoClient
 
+from app.users.ranked_search import COLLECTION as SEARCH_ENTRIES
 from tests.bench.clients import Call, Client, make_client
 from tests.bench.context import Bench
 from tests.bench.convex import figure_convex
@@ -92,7 +93,12 @@ async def run(args: argparse.Namespace) -> int:
                 sizes=sizes,
                 mongo=mongo,
                 database=database,
-                seeder=Seeder(mongo[database]["users"], rng, password_hash),
+                seeder=Seeder(
+                    mongo[database]["users"],
+                    rng,
+                    password_hash,
+                    entries=mongo[database][SEARCH_ENTRIES],
+                ),
                 services=services,
                 clients=clients,
                 service_token=token,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.clock import iso
+from app.users.ranked_search import users_entries
 from app.users.search import search_tokens, tokenize
 from tests.bench.plan import BATCH, LOGIN_BURST
 from tests.support.users import user_document
@@ -30,11 +31,20 @@ ROLES = ("staff",) * 12 + ("editor",) * 4 + ("viewer",) * 3 + ("support",)
 
 class Seeder:
     """Inserts users with ``insert_many`` in batches of 1000 (Turkish names,
-    unique emails, ``searchTokens`` as the service writes them); the first
+    unique emails, ``searchTokens`` and the ranked search entries as the
+    service writes them); the first
     ``LOGIN_BURST`` can log in with one argon2id hash."""
 
-    def __init__(self, collection: Any, rng: random.Random, password_hash: str) -> None:
+    def __init__(
+        self,
+        collection: Any,
+        rng: random.Random,
+        password_hash: str,
+        entries: Any | None = None,
+    ) -> None:
         self.collection = collection
+        # The ranked search entries, as the service writes them with each user.
+        self.entries = entries
         self.rng = rng
         self.password_hash = password_hash
         self.ids: list[str] = []
@@ -74,4 +84,6 @@ class Seeder:
         while len(self.ids) < total:
             batch = [self._document() for _ in range(min(BATCH, total - len(self.ids)))]
             await self.collection.insert_many(batch)
+            if self.entries is not None:
+                await self.entries.insert_many(users_entries(batch), ordered=False)
         return time.perf_counter() - began
