@@ -4,7 +4,6 @@ one line on stderr naming the variable, a non-zero exit and no traceback."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from app.asgi import create_app
 from tests.conftest import make_settings
 from tests.integration.fresh_shell import run, shell_env, workdir
-from tests.support.processes import free_port
+from tests.support.processes import free_port, port_in_use
 
 
 def one_line_refusal(done: subprocess.CompletedProcess[str], start: str) -> str:
@@ -61,10 +60,7 @@ def test_a_bad_setting_is_one_line_naming_the_variable(
 def test_a_port_in_use_is_one_line_naming_the_port_and_the_variable(
     tmp_path: Path, command: str, variable: str
 ) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with port_in_use() as port:
         ports = {
             "APP_PORT": str(free_port()),
             "APP_ENGINE_PORT": str(free_port()),

@@ -4,7 +4,6 @@ its own words at once, not after the readiness timeout."""
 
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 
 from tests.conftest import ENGINE_NAMES
 from tests.integration.helpers import running_service
+from tests.support.processes import port_in_use
 
 # The process handling is the same on every engine.
 pytestmark = pytest.mark.parametrize("engine", ENGINE_NAMES[-1:], indirect=True)
@@ -21,10 +21,7 @@ pytestmark = pytest.mark.parametrize("engine", ENGINE_NAMES[-1:], indirect=True)
 def test_a_service_that_cannot_start_is_reported_with_its_log(
     engine: Any, database_name: str, tmp_path: Path
 ) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
+    with port_in_use() as port:
         started = time.monotonic()
         with (
             pytest.raises(RuntimeError, match=rf"\(exited\)(.|\n)*port {port} on 127.0.0.1"),

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -29,6 +29,15 @@ def free_port(host: str = HOST) -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextlib.contextmanager
+def port_in_use(host: str = HOST) -> Iterator[int]:
+    """A port another process (this one) listens on while the block runs."""
+    with socket.socket() as taken:
+        taken.bind((host, 0))
+        taken.listen()
+        yield taken.getsockname()[1]
 
 
 def service_environment(mongodb_url: str, database: str, port: int, **env: str) -> dict[str, str]:

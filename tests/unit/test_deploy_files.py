@@ -187,22 +187,14 @@ def test_nginx_accepts_the_config(tmp_path: Path) -> None:
     # Its own error log and pid file: the built-in ones are root's.
     test_command = [nginx, "-t", "-e", "stderr", "-p", str(tmp_path)]
     test_command += ["-c", str(tmp_path / "nginx.conf"), "-g", f"pid {tmp_path}/nginx.pid;"]
-    result = subprocess.run(
-        test_command,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def nginx_test() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(test_command, capture_output=True, text=True, timeout=60, check=False)
+
+    result = nginx_test()
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
     # And it refuses a broken one.
     (tmp_path / "nginx.conf").write_text(conf.replace("client_max_body_size", "client_max_bodysz"))
-    broken = subprocess.run(
-        test_command,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    broken = nginx_test()
     assert broken.returncode != 0
