@@ -27,6 +27,12 @@ LAST_NAMES = (
     "Sarı Tekin Taş Köse Yüksel Ateş Aksoy Uçar Erdem Karaca Başaran Sönmez Akın Eren Duman"
 ).split()
 ROLES = ("staff",) * 12 + ("editor",) * 4 + ("viewer",) * 3 + ("support",)
+# Every 16th of the first 1,000 users is an "Ayşe Yıl…" (63 users), so the
+# two-term scale query "ayse yil" fills its page of 50 at every size and its
+# curve measures the lookup as the users grow, not a page growing from one
+# user to fifty (scale.py measures that too, with "fatma yil", on random names).
+COHORT_EVERY, COHORT_BEFORE = 16, 1000
+COHORT_SURNAMES = ("Yılmaz", "Yıldız", "Yıldırım")
 
 
 class Seeder:
@@ -53,6 +59,9 @@ class Seeder:
         self.clock = time.time() * 1000 - 86_400_000.0  # a day ago, increasing
 
     def _name(self) -> str:
+        number = len(self.ids)
+        if number < COHORT_BEFORE and number % COHORT_EVERY == 0:
+            return f"Ayşe {COHORT_SURNAMES[number // COHORT_EVERY % 3]}"
         first = self.rng.choice(FIRST_NAMES)
         if self.rng.random() < 0.2:
             first = f"{first} {self.rng.choice(FIRST_NAMES)}"

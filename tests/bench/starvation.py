@@ -77,7 +77,7 @@ async def _logins(bench: Bench, background: float | bool | None) -> tuple[float,
     login = bench.http("granian", _login_calls(bench), offset=300)
     result = await run_load(
         login,
-        count=bench.sizes.logins,
+        count=bench.sizes.load_logins,
         concurrency=LOGIN_CONCURRENCY,
         max_seconds=bench.sizes.load_seconds,
     )
