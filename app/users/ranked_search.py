@@ -22,13 +22,17 @@ rebuilds them. Other queries (three terms or more, a prefix longer than
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from beanie import Document
+from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
+from pymongo.errors import BulkWriteError
 
 from app.documents import CREATION_TIME, ID_FIELD
+from app.users.models import User
 from app.users.search import MAX_PREFIX, SearchQuery, relevance, tokenize
 
 COLLECTION = "user_search"
@@ -36,6 +40,9 @@ ENTRY, RELEVANCE, TIME, USER = "e", "r", "t", "u"
 RANK_KEYS = [(ENTRY, ASCENDING), (RELEVANCE, ASCENDING), (TIME, ASCENDING), (USER, ASCENDING)]
 RANK_SORT = RANK_KEYS[1:]
 WRITE_BATCH = 100
+MAX_PASSES = 5  # renames of one user racing this many times in a row: give up loudly
+DUPLICATE_KEY = 11000
+USERS = User.Settings.name
 
 # IDs are printable ASCII (Convex IDs, ObjectIds); each character c becomes
 # chr(_MIRROR - ord(c)), which reverses their order, and _END (above every
@@ -87,10 +94,22 @@ def entry_queries(name: str) -> dict[str, SearchQuery]:
     return queries
 
 
+def entry_id(user_id: str, entry: str) -> ObjectId:
+    """The ``_id`` of a user's entry, the same for every writer: 12 bytes of a
+    hash, an ObjectId as MongoDB would make (both stand-ins store it)."""
+    return ObjectId(hashlib.blake2b(f"{user_id}\n{entry}".encode(), digest_size=12).digest())
+
+
 def entries(user_id: str, name: str, creation_time: float) -> list[dict[str, Any]]:
     user = mirror_id(user_id)
     return [
-        {ENTRY: entry, RELEVANCE: -relevance(query, name), TIME: -float(creation_time), USER: user}
+        {
+            ID_FIELD: entry_id(user_id, entry),
+            ENTRY: entry,
+            RELEVANCE: -relevance(query, name),
+            TIME: -float(creation_time),
+            USER: user,
+        }
         for entry, query in sorted(entry_queries(name).items())
     ]
 
@@ -126,28 +145,74 @@ class RankedSearch:
         return self.database.collection(COLLECTION)
 
     async def replace(self, users: Sequence[Mapping[str, Any]]) -> None:
-        """The entries of these users, recomputed from their stored names.
-        The old ones are found by ``u`` (equality: index-served everywhere)
-        and deleted by ``_id``: nx-27017 answers a delete by any other field by
-        scanning the collection (50 ms at 2,000 users, growing with it)."""
-        if not users:
-            return
-        old: list[Any] = []
-        for user in users:
-            cursor = self.collection.find({USER: mirror_id(str(user[ID_FIELD]))}, {ID_FIELD: 1})
-            old += [entry[ID_FIELD] async for entry in cursor]
-        for start in range(0, len(old), WRITE_BATCH):
-            await self.collection.delete_many({ID_FIELD: {"$in": old[start : start + WRITE_BATCH]}})
-        await self.add(users)
+        """The entries of these users made those of their stored names.
+
+        Entry ``_id``s are derived from (user, entry), so writing an entry
+        twice is a no-op, and each pass only deletes the entries its name
+        lacks and inserts those missing. After its writes a pass re-reads the
+        names and repeats for any that changed meanwhile: of two concurrent
+        renames, the pass that writes last sees the final name, so the
+        entries end as the final name's (a stale pass cannot finish last
+        unnoticed). Old entries are found by ``u`` (equality: index-served
+        everywhere) and deleted by ``_id``: nx-27017 answers a delete by any
+        other field by scanning the collection."""
+        pending: Mapping[str, Mapping[str, Any]] = {str(user[ID_FIELD]): user for user in users}
+        for _ in range(MAX_PASSES):
+            if not pending:
+                return
+            for user_id, user in pending.items():
+                await self._write(user_id, user.get("name"), user.get(CREATION_TIME, 0.0))
+            pending = await self._changed(pending)
+        raise RuntimeError(f"search entries of {sorted(pending)} kept changing")
 
     async def add(self, users: Sequence[Mapping[str, Any]]) -> None:
         """Entries of users that have none yet (a create, an import into an
-        empty table), in batches of a few hundred: one stand-in engine stalls
-        every client while it writes a large batch."""
+        empty table), in batches of a few hundred (one stand-in engine stalls
+        every client while it writes a large batch); a name changed meanwhile
+        is then brought in step by ``replace``."""
         documents = users_entries(users)
         for start in range(0, len(documents), WRITE_BATCH):
-            batch = documents[start : start + WRITE_BATCH]
-            await self.collection.insert_many(batch, ordered=False)
+            await self._insert(documents[start : start + WRITE_BATCH])
+        changed = await self._changed({str(user[ID_FIELD]): user for user in users})
+        if changed:
+            await self.replace(list(changed.values()))
+
+    async def _write(self, user_id: str, name: object, creation_time: float) -> None:
+        wanted = {
+            entry[ID_FIELD]: entry
+            for entry in (entries(user_id, name, creation_time) if isinstance(name, str) else [])
+        }
+        cursor = self.collection.find({USER: mirror_id(user_id)}, {ID_FIELD: 1})
+        stored = {entry[ID_FIELD] async for entry in cursor}
+        stale = [key for key in stored if key not in wanted]
+        for start in range(0, len(stale), WRITE_BATCH):
+            batch = stale[start : start + WRITE_BATCH]
+            await self.collection.delete_many({ID_FIELD: {"$in": batch}})
+        missing = [entry for key, entry in wanted.items() if key not in stored]
+        for start in range(0, len(missing), WRITE_BATCH):
+            await self._insert(missing[start : start + WRITE_BATCH])
+
+    async def _insert(self, documents: list[dict[str, Any]]) -> None:
+        """Insert, an entry already there (written by a concurrent pass) skipped."""
+        try:
+            await self.collection.insert_many(documents, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if not errors or any(error.get("code") != DUPLICATE_KEY for error in errors):
+                raise
+
+    async def _changed(self, users: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The stored user (``{_id}`` alone if gone) of each of ``users`` whose
+        name is no longer the one given."""
+        cursor = self.database.collection(USERS).find(
+            {ID_FIELD: {"$in": list(users)}}, {"name": 1, CREATION_TIME: 1}
+        )
+        stored: dict[str, dict[str, Any]] = {str(doc[ID_FIELD]): doc async for doc in cursor}
+        return {
+            user_id: stored.get(user_id, {ID_FIELD: user_id})
+            for user_id, user in users.items()
+            if stored.get(user_id, {}).get("name") != user.get("name")
+        }
 
     async def clear(self) -> None:
         await self.collection.delete_many({})

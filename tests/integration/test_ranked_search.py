@@ -3,6 +3,7 @@ a name, and a search of one or two terms is read from them."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import bcrypt
@@ -17,6 +18,7 @@ from app.users.models import SEARCH_TOKENS
 from app.users.ranked_search import (
     COLLECTION,
     RankedSearch,
+    entry_queries,
     mirror_id,
     unmirror_id,
 )
@@ -52,6 +54,11 @@ async def entries_of(store: Store, user_id: str) -> dict[str, float]:
     return {e["e"]: -e["r"] async for e in store.db[COLLECTION].find({"u": mirror_id(user_id)})}
 
 
+async def entry_list(store: Store, user_id: str) -> list[str]:
+    """The user's entries, duplicates kept."""
+    return sorted([e["e"] async for e in store.db[COLLECTION].find({"u": mirror_id(user_id)})])
+
+
 async def create(client: Client, name: str, email: str, **fields: Any) -> str:
     body = {"name": name, "email": email, "role": "staff", **fields}
     response = await client.post("/api/users", json=body)
@@ -80,6 +87,47 @@ async def test_create_and_rename_keep_the_entries_in_step(
     assert await entries_of(store, user_id) == stored
     assert await found(client, "zumrut") == [user_id]
     assert await found(client, "zumrut", isActive="true") == []
+
+
+async def test_concurrent_renames_end_with_the_entries_of_the_stored_name(
+    client: Client, admin: dict[str, Any], store: Store
+) -> None:
+    """Renames racing as the service runs them (``UsersService._patch``: the
+    name written, then its entries from the written name), in one event loop."""
+    user_id = await create(client, "Ayşe Yılmaz", "race@example.org")
+    ranked = RankedSearch(_Source(store))
+    names = ("Zeynep Kaya", "Elif Demir", "Meryem Şahin", "Hatice Çelik", "Fatma Yıldız")
+
+    async def rename(name: str) -> None:
+        await store.db.users.update_one({"_id": user_id}, {"$set": {"name": name}})
+        await ranked.replace([{"_id": user_id, "name": name, "_creationTime": 1.0}])
+
+    for _ in range(3):
+        await asyncio.gather(*(rename(name) for name in names))
+        user = await store.db.users.find_one({"_id": user_id})
+        assert await entry_list(store, user_id) == sorted(entry_queries(user["name"]))
+        assert await found(client, user["name"]) == [user_id]
+        for other in names:
+            if other != user["name"]:
+                assert await found(client, other) == []
+
+
+async def test_a_pass_behind_a_rename_ends_with_the_stored_name(store: Store) -> None:
+    """A pass given a name already replaced (it read the user before a rename)
+    writes the stored name's entries; writing them twice is a no-op; a user
+    gone loses them."""
+    user = await store.add_user("stale@example.org", name="Yeni İsim")
+    ranked = RankedSearch(_Source(store))
+    await ranked.replace([{**user, "name": "Eski Ad"}])
+    assert await entry_list(store, user["_id"]) == sorted(entry_queries("Yeni İsim"))
+    await ranked.add([user])
+    await ranked.replace([user])
+    assert await entry_list(store, user["_id"]) == sorted(entry_queries("Yeni İsim"))
+    await ranked.add([{**user, "name": "Eski Ad"}])  # a create overtaken by a rename
+    assert await entry_list(store, user["_id"]) == sorted(entry_queries("Yeni İsim"))
+    await store.db.users.delete_one({"_id": user["_id"]})
+    await ranked.replace([user])
+    assert await entry_list(store, user["_id"]) == []
 
 
 async def test_convex_functions_keep_the_entries_in_step(settings: Settings, store: Store) -> None:
