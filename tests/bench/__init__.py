@@ -16,7 +16,10 @@ Method
   1000, shaped like the service's documents (Turkish names, unique emails,
   ``searchTokens`` from ``app.users.search.search_tokens``). The first 64 are
   login users with one argon2id hash (``PasswordHasher()`` defaults, computed
-  once). The same database grows 1k → 10k (→ 100k) between the scale points.
+  once); every 16th of the first 1,000 is an "Ayşe Yıl…", so the two-term
+  query "ayse yil" fills its page at every size (``seed.COHORT_EVERY``). The
+  same database grows 1k → 10k (→ 100k) between the scale points; at each,
+  the scale metrics take turns per round after a timed warm-up.
 * Load: this process is the load generator, separate from the service. It
   runs N workers, each with its own keep-alive HTTP/1.1 connection (raw
   asyncio streams on uvloop; ``--client httpx`` uses ``httpx.AsyncClient``
