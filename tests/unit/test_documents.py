@@ -23,6 +23,7 @@ RULES = PatchRules(
 @pytest.mark.parametrize(
     "value",
     [new_object_id(), "0123456789abcdef01234567", "jd71dy1pftegp7scv1wxkzys5n7j2d97"],
+    ids=["new", "hex", "convex"],  # a fresh ID in the name would differ per collecting process
 )
 def test_valid_ids(value: str) -> None:
     assert is_valid_id(value)
