@@ -29,6 +29,10 @@ SEARCHES = {
 }
 
 
+def _search_path(terms: str) -> str:
+    return f"/api/users?search={urllib.parse.quote(terms)}&withTotal=false"
+
+
 def _scale_calls(bench: Bench, metric: str, count: int) -> Callable[[int], Call]:
     token = bench.admin_token
     if metric == "by_email":
@@ -37,7 +41,7 @@ def _scale_calls(bench: Bench, metric: str, count: int) -> Callable[[int], Call]
             "GET", f"/api/users/by-email?email={urllib.parse.quote(emails[i])}", token
         )
     if metric in SEARCHES:
-        path = f"/api/users?search={urllib.parse.quote(SEARCHES[metric])}&withTotal=false"
+        path = _search_path(SEARCHES[metric])
     else:
         path = "/api/users?limit=100&withTotal=false"
     return lambda i: Call("GET", path, token)
@@ -75,7 +79,7 @@ async def scale_point(bench: Bench, size: int) -> dict[str, list[float]]:
         bench.add(f"scale.{metric}.p50@{size // 1000}k", "ms", points[metric])
     found = []
     for terms in SEARCHES.values():
-        page = await bench.get(f"/api/users?search={urllib.parse.quote(terms)}", bench.admin_token)
+        page = await bench.get(_search_path(terms), bench.admin_token)
         found.append(f'"{terms}" {len(page["documents"])}')
     bench.notes.append(f"search results at {size:,} users (page of 50): " + ", ".join(found))
     return points
