@@ -117,13 +117,17 @@ class BulkDocuments:
             WriteFailure(new[f.index], f.field, f.message)
             for f in await self.insert([documents[index] for index in new])
         ]
+        replaced = []
         for index in changed:
             failure = await self._replace(documents[index], stored[documents[index][ID_FIELD]])
             if failure is not None:
                 failures.append(WriteFailure(index, failure.field, failure.message))
-            elif self.derived is not None:
-                with pymongo.timeout(OPERATION_SECONDS):
-                    await self.derived.replace([documents[index]])
+            else:
+                replaced.append(documents[index])
+        if self.derived is not None and replaced:
+            # One call for the batch: it re-reads the names once, not once a document.
+            with pymongo.timeout(OPERATION_SECONDS):
+                await self.derived.replace(replaced)
         return failures
 
     async def _replace(
